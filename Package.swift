@@ -1,0 +1,60 @@
+// swift-tools-version:6.0
+// MM-Interleaved from Scratch: one package holding the library (one module per chapter
+// topic), one executable per chapter, the tools (Doctor, Bench, BookBuilder) and tests.
+import PackageDescription
+
+let package = Package(
+  name: "MMInterleavedFromScratch",
+  platforms: [.macOS(.v14)],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // System libraries: OpenBLAS for matrix multiply, libpng for figures.
+    .systemLibrary(
+      name: "COpenBLAS", pkgConfig: "openblas",
+      providers: [.apt(["libopenblas-dev"]), .brew(["openblas"])]),
+    .systemLibrary(
+      name: "CPNG", pkgConfig: "libpng16",
+      providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
+
+    // The library, in chapter order: a module imports only earlier ones.
+    .target(name: "Autograd", dependencies: ["COpenBLAS"]),
+    .target(
+      name: "Notebook",
+      dependencies: [
+        "Autograd", "CPNG",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .target(name: "Exercises", dependencies: ["Autograd"]),
+    .target(name: "Solutions", dependencies: ["Autograd", "Exercises"], path: "Solutions"),
+
+    // The chapters: literate executables (`swift run -c release Chapter01`).
+    .executableTarget(
+      name: "Chapter01", dependencies: ["Autograd", "Notebook", "Exercises"],
+      path: "Chapters/Chapter01"),
+
+    // Tools.
+    .executableTarget(
+      name: "Doctor",
+      dependencies: [
+        "Autograd", "Notebook",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "Bench",
+      dependencies: [
+        "Autograd", "Notebook", "COpenBLAS",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .executableTarget(
+      name: "BookBuilder",
+      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+    // Tests (Swift Testing only).
+    .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
+    .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+    .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
+    .testTarget(name: "SolutionsTests", dependencies: ["Exercises", "Solutions"]),
+  ]
+)

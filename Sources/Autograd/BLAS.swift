@@ -1,0 +1,34 @@
+import COpenBLAS
+
+/// The BLAS library we multiply matrices with (OpenBLAS), and its settings.
+public enum BLAS {
+  /// Sets the number of threads OpenBLAS uses. The book uses 1 by default: two
+  /// threads help only above ≈128³ and collapse when the machine is busy.
+  public static func setThreads(_ count: Int) {
+    openblas_set_num_threads(Int32(count))
+  }
+
+  public static var threads: Int { Int(openblas_get_num_threads()) }
+
+  /// The CPU kernel OpenBLAS picked (e.g. "Haswell", "SkylakeX", "Zen").
+  public static var coreName: String { String(cString: openblas_get_corename()) }
+
+  /// OpenBLAS's build configuration string.
+  public static var configuration: String { String(cString: openblas_get_config()) }
+}
+
+/// C = alpha·op(A)·op(B) + beta·C for row-major matrices, where op transposes when
+/// asked. Transposes are flags to BLAS: no copy is made.
+@inline(__always)
+func gemm(
+  transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+  _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
+  beta: Float = 0
+) {
+  let lda = transposeA ? m : k
+  let ldb = transposeB ? k : n
+  cblas_sgemm(
+    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+    transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+    a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(n, 1)))
+}

@@ -1,0 +1,164 @@
+// MARK: book:broadcast-shape
+/// The shape two operands broadcast to, by NumPy's rule: align shapes on the right;
+/// two sizes agree if they are equal or one of them is 1 (it is repeated).
+public func broadcastShape(
+  _ a: [Int], _ b: [Int], operation: @autoclosure () -> String = "broadcast"
+) -> [Int] {
+  let rank = max(a.count, b.count)
+  var result = [Int](repeating: 1, count: rank)
+  for axis in 0..<rank {
+    let i = axis - (rank - a.count), j = axis - (rank - b.count)
+    let x = i >= 0 ? a[i] : 1, y = j >= 0 ? b[j] : 1
+    require(x == y || x == 1 || y == 1, operation(),
+            "shapes \(describe(a)) and \(describe(b)) do not broadcast "
+            + "(axis \(axis) from the left: \(x) vs \(y))")
+    result[axis] = x == 1 ? y : x
+  }
+  return result
+}
+// MARK: end
+
+/// How to walk a tensor of shape `shape` together with operands that broadcast to it.
+///
+/// Each operand gets a stride per axis (0 where it is broadcast). Adjacent axes that
+/// every operand walks contiguously are merged, so the common cases (same shape, a
+/// bias along the last axis, a scalar) become a few long rows: the inner loops run
+/// over contiguous memory or repeat one value.
+struct StridedLayout {
+  private(set) var dims: [Int]
+  private(set) var strides: [[Int]]
+
+  init(shape: [Int], operands: [[Int]]) {
+    let rank = shape.count
+    var allStrides: [[Int]] = []
+    for operand in operands {
+      var s = [Int](repeating: 0, count: rank)
+      var running = 1
+      for axis in stride(from: rank - 1, through: 0, by: -1) {
+        let j = axis - (rank - operand.count)
+        let size = j >= 0 ? operand[j] : 1
+        s[axis] = size == 1 ? 0 : running
+        running *= size
+      }
+      allStrides.append(s)
+    }
+    // Merge axis pairs (i, i+1) when every operand steps through them as one axis.
+    var mergedDims: [Int] = []
+    var mergedStrides: [[Int]] = Array(repeating: [], count: operands.count)
+    for axis in 0..<rank where shape[axis] != 1 {
+      if let last = mergedDims.last,
+        allStrides.indices.allSatisfy({ k in
+          mergedStrides[k].last! == allStrides[k][axis] * shape[axis]
+        })
+      {
+        mergedDims[mergedDims.count - 1] = last * shape[axis]
+        for k in allStrides.indices {
+          mergedStrides[k][mergedStrides[k].count - 1] = allStrides[k][axis]
+        }
+      } else {
+        mergedDims.append(shape[axis])
+        for k in allStrides.indices { mergedStrides[k].append(allStrides[k][axis]) }
+      }
+    }
+    if mergedDims.isEmpty {
+      mergedDims = [1]
+      mergedStrides = Array(repeating: [0], count: operands.count)
+    }
+    dims = mergedDims
+    strides = mergedStrides
+  }
+
+  /// Length of the innermost (merged) axis.
+  var rowLength: Int { dims[dims.count - 1] }
+  /// Step of operand `k` along the innermost axis: 1 (contiguous) or 0 (repeated).
+  func rowStride(_ k: Int) -> Int { strides[k][strides[k].count - 1] }
+
+  /// Calls `body` once per row with the starting offset of every operand.
+  func forEachRow(_ body: (_ offsets: [Int]) -> Void) {
+    let outer = dims.count - 1
+    var index = [Int](repeating: 0, count: max(outer, 0))
+    var offsets = [Int](repeating: 0, count: strides.count)
+    let rows = dims.dropLast().reduce(1, *)
+    for _ in 0..<rows {
+      body(offsets)
+      // Odometer step over the outer axes, updating offsets incrementally.
+      var axis = outer - 1
+      while axis >= 0 {
+        index[axis] += 1
+        for k in offsets.indices { offsets[k] += strides[k][axis] }
+        if index[axis] < dims[axis] { break }
+        for k in offsets.indices { offsets[k] -= strides[k][axis] * dims[axis] }
+        index[axis] = 0
+        axis -= 1
+      }
+    }
+  }
+}
+
+/// `op` applied elementwise to `x` and `y` broadcast to `shape`.
+@inline(__always)
+func broadcastCombine(
+  _ x: [Float], _ xShape: [Int], _ y: [Float], _ yShape: [Int], into shape: [Int],
+  _ op: (Float, Float) -> Float
+) -> [Float] {
+  let count = shape.reduce(1, *)
+  var out = [Float](repeating: 0, count: count)
+  if xShape == yShape {
+    out.withUnsafeMutableBufferPointer { o in
+      x.withUnsafeBufferPointer { a in
+        y.withUnsafeBufferPointer { b in
+          for i in 0..<count { o[i] = op(a[i], b[i]) }
+        }
+      }
+    }
+    return out
+  }
+  let layout = StridedLayout(shape: shape, operands: [shape, xShape, yShape])
+  let n = layout.rowLength
+  let sx = layout.rowStride(1), sy = layout.rowStride(2)
+  out.withUnsafeMutableBufferPointer { o in
+    x.withUnsafeBufferPointer { a in
+      y.withUnsafeBufferPointer { b in
+        layout.forEachRow { offsets in
+          let po = o.baseAddress! + offsets[0]
+          let pa = a.baseAddress! + offsets[1], pb = b.baseAddress! + offsets[2]
+          switch (sx, sy) {
+          case (1, 1): for i in 0..<n { po[i] = op(pa[i], pb[i]) }
+          case (1, 0): let v = pb[0]; for i in 0..<n { po[i] = op(pa[i], v) }
+          case (0, 1): let v = pa[0]; for i in 0..<n { po[i] = op(v, pb[i]) }
+          default: let v = op(pa[0], pb[0]); for i in 0..<n { po[i] = v }
+          }
+        }
+      }
+    }
+  }
+  return out
+}
+
+// MARK: book:sum-to-shape
+/// Sums `gradient` (of shape `shape`) down to `target`, a shape that broadcasts to
+/// `shape`. This is the backward of broadcasting: a value that was repeated along
+/// an axis receives the sum of the gradients of all its copies.
+func sumToShape(_ gradient: [Float], from shape: [Int], to target: [Int]) -> [Float] {
+  if shape == target { return gradient }
+  var out = [Float](repeating: 0, count: target.reduce(1, *))
+  let layout = StridedLayout(shape: shape, operands: [shape, target])
+  let n = layout.rowLength
+  let contiguousTarget = layout.rowStride(1) == 1
+  out.withUnsafeMutableBufferPointer { o in
+    gradient.withUnsafeBufferPointer { g in
+      layout.forEachRow { offsets in
+        let pg = g.baseAddress! + offsets[0], po = o.baseAddress! + offsets[1]
+        if contiguousTarget {
+          for i in 0..<n { po[i] += pg[i] }
+        } else {
+          var total: Float = 0
+          for i in 0..<n { total += pg[i] }
+          po[0] += total
+        }
+      }
+    }
+  }
+  return out
+}
+// MARK: end

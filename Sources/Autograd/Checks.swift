@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
+/// Stops with a message that names the operation and what went wrong.
+///
+/// Misuse such as a shape mismatch is a programming error, like an index out of range,
+/// so it traps rather than throws. We use `fatalError`, not `precondition`: an
+/// optimised build drops `precondition`'s message, and the message is the point.
+@inline(__always)
+func require(
+  _ condition: Bool, _ operation: @autoclosure () -> String,
+  _ message: @autoclosure () -> String
+) {
+  if !condition { fatalError("\(operation()): \(message())") }
+}
+
+/// Shapes printed the way the book writes them: [2, 3].
+func describe(_ shape: [Int]) -> String {
+  "[" + shape.map(String.init).joined(separator: ", ") + "]"
+}
+
+// Double-precision libm calls used by the generator (kept here so Random.swift reads
+// without platform conditionals).
+@inline(__always) func logDouble(_ x: Double) -> Double { log(x) }
+@inline(__always) func cosDouble(_ x: Double) -> Double { cos(x) }
