@@ -36,30 +36,32 @@ public enum FastMath {
   }
 
   /// eˣ with relative error about 2e-7; exactly 0 below −87.3 (so masked logits of
-  /// −∞ give zero weight) and +∞ above 88.7.
+  /// −∞ give zero weight) and +∞ above 88.3 (where n would reach 128 and 2ⁿ
+  /// overflow; the true eˣ overflows Float at 88.72 anyway).
   @inline(__always)
   public static func exp(_ x: Float) -> Float {
-    let clamped = Swift.min(Swift.max(x, -87.3), 88.7)
+    let clamped = Swift.min(Swift.max(x, -87.3), 88.3)
     let (twoToN, r) = reduce(clamped)
     let y = twoToN + twoToN * expm1Reduced(r)
-    let tooSmall = x < -87.3, tooLarge = x > 88.7
+    let tooSmall = x < -87.3, tooLarge = x > 88.3
     return tooSmall ? 0 : (tooLarge ? .infinity : y)
   }
 
   /// eˣ − 1 for x ≥ 0, accurate relative to the result even for tiny x.
   @inline(__always)
   static func expm1NonNegative(_ x: Float) -> Float {
-    let (twoToN, r) = reduce(Swift.min(x, 88.7))
+    let (twoToN, r) = reduce(Swift.min(x, 88.3))
     // 2ⁿ·eʳ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1); for n = 0 the second term is exactly 0.
     return twoToN * expm1Reduced(r) + (twoToN - 1)
   }
 
   /// tanh x = (e²ˣ − 1)/(e²ˣ + 1), computed on |x| with expm1 so small arguments keep
-  /// their relative precision.
+  /// their relative precision. Beyond |x| = 20 the ratio is 1 in Float; clamping
+  /// there keeps e finite.
   @inline(__always)
   public static func tanh(_ x: Float) -> Float {
-    let e = expm1NonNegative(2 * Swift.abs(x))
-    let magnitude = e.isInfinite ? 1 : e / (e + 2)
+    let e = expm1NonNegative(Swift.min(2 * Swift.abs(x), 40))
+    let magnitude = e / (e + 2)
     return x < 0 ? -magnitude : magnitude
   }
 
