@@ -85,7 +85,7 @@ extension Tensor {
   /// Applies `f` to every element. `derivative(x, y)` gives dy/dx from the input x and
   /// the output y = f(x) (for eˣ or tanh the output is the cheaper one to use).
   @inline(__always)
-  func map(
+  public func map(
     _ operation: StaticString, _ f: (Float) -> Float,
     derivative: @escaping (_ x: Float, _ y: Float) -> Float
   ) -> Tensor {

@@ -32,9 +32,12 @@ public final class Tensor {
     self.node = nil
   }
 
-  /// The result of an operation. Records `backward` only when gradients are wanted.
-  init(shape: [Int], data: [Float], inputs: [Tensor], operation: StaticString,
-       backward: @escaping (_ gradient: [Float]) -> Void) {
+  /// The result of an operation. Records `backward` only when gradients are wanted:
+  /// while `GradMode.isEnabled` and some input requires gradients. `backward` receives
+  /// the gradient of this result and passes it on with `accumulateGrad` on the inputs.
+  /// (Public so that later modules can define operations, such as convolution.)
+  public init(shape: [Int], data: [Float], inputs: [Tensor], operation: StaticString,
+              backward: @escaping (_ gradient: [Float]) -> Void) {
     self.shape = shape
     self.data = data
     let tracked = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
@@ -195,8 +198,8 @@ extension Tensor {
   /// The operation that made this tensor, if it is part of a graph.
   public var operationName: String? { node.map { "\($0.operation)" } }
 
-  /// Adds `gradient` into this tensor's gradient buffer.
-  func accumulateGrad(_ gradient: [Float]) {
+  /// Adds `gradient` into this tensor's gradient buffer (for backward closures).
+  public func accumulateGrad(_ gradient: [Float]) {
     guard requiresGrad else { return }
     if gradStorage == nil {
       gradStorage = gradient

@@ -1,0 +1,47 @@
+// The exercises of Chapter 1. Replace each `return nil` with your answer, then run
+//   swift run -c release Chapter01 --check-exercise N
+import Autograd
+import Exercises
+
+/// Exercise 1: softplus(x) = log(1 + eˣ), elementwise, with its derivative.
+/// Hint: `x.map("softplus", { v in … }, derivative: { v, y in … })`; for large |v|
+/// rewrite log(1 + eᵛ) so that nothing overflows.
+func exerciseSoftplus(_ x: Tensor) -> Tensor? {
+  return nil
+}
+
+/// Exercise 2: log Σ exp(x) along `axis` (the axis disappears), exact for logits
+/// near 1000, built from library operations so autograd gives the gradient.
+func exerciseLogSumExp(_ x: Tensor, axis: Int) -> Tensor? {
+  return nil
+}
+
+/// Exercise 3: sum `gradient` (laid out row-major with `shape`) down to `target`,
+/// a shape that broadcasts to `shape`. Return the values of the result.
+func exerciseSumToShape(_ gradient: [Float], shape: [Int], target: [Int]) -> [Float]? {
+  return nil
+}
+
+/// Exercise 4: mean of |prediction − target| over all elements.
+func exerciseMeanAbsoluteError(_ prediction: Tensor, _ target: Tensor) -> Tensor? {
+  return nil
+}
+
+/// Runs the checker of exercise `number`; true if it passed.
+func checkChapter01Exercise(_ number: Int) -> Bool {
+  let result: ExerciseResult
+  switch number {
+  case 1: result = Chapter01Checks.softplus(exerciseSoftplus)
+  case 2: result = Chapter01Checks.logSumExp { exerciseLogSumExp($0, axis: $1) }
+  case 3:
+    result = Chapter01Checks.sumToShape {
+      exerciseSumToShape($0, shape: $1, target: $2)
+    }
+  case 4: result = Chapter01Checks.meanAbsoluteError(exerciseMeanAbsoluteError)
+  default:
+    print("Chapter 1 has exercises 1 to 4; there is no exercise \(number).")
+    return false
+  }
+  print("Exercise \(number):\n\(result)")
+  return result.passed
+}

@@ -1,0 +1,193 @@
+#if canImport(Glibc)
+  import Glibc
+#endif
+import ArgumentParser
+import Autograd
+import COpenBLAS
+import Notebook
+
+/// `make bench`: how fast the engine is, against the baselines it should reach.
+@main
+struct Bench: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Measure matmul, elementwise and autograd speed against their baselines.")
+
+  @Option(help: "BLAS threads.")
+  var threads = 1
+
+  @Flag(help: "Fewer repeats and sizes (a smoke run).")
+  var quick = false
+
+  func run() throws {
+    BLAS.setThreads(threads)
+    warnIfDebug()
+    print("Bench · OpenBLAS core \(BLAS.coreName) · \(BLAS.threads) BLAS thread(s)")
+    print("Each figure is the best of several runs.\n")
+    matmulBench()
+    elementwiseBench()
+    bookkeepingBench()
+  }
+
+  var repeats: Int { quick ? 3 : 10 }
+
+  // MARK: Matrix multiply
+
+  func matmulBench() {
+    print("Matrix multiply: ours (Tensor matmul) against a raw cblas_sgemm call")
+    let header = "  shape [M,K]·[K,N]".padded(30) + "sgemm GF/s".padded(12, left: true)
+      + "ours GF/s".padded(11, left: true) + "ratio".padded(7, left: true)
+      + "fwd+bwd GF/s".padded(14, left: true) + "ratio".padded(7, left: true)
+    print(header)
+    var shapes: [(Int, Int, Int, String)] = [64, 128, 256, 512, 1024].map { ($0, $0, $0, "") }
+    if quick { shapes = [(64, 64, 64, ""), (256, 256, 256, "")] }
+    shapes += [
+      (1024, 128, 384, "q,k,v projection"), (1024, 128, 512, "MLP up"),
+      (1024, 512, 128, "MLP down"), (128, 32, 128, "attention scores"),
+    ]
+    var generator = SeededGenerator(seed: 1)
+    for (m, k, n, note) in shapes {
+      let a = Tensor.normal([m, k], using: &generator, requiresGrad: true)
+      let b = Tensor.normal([k, n], using: &generator, requiresGrad: true)
+      var c = [Float](repeating: 0, count: m * n)
+      let flops = 2 * Double(m * n * k)
+      let reps = max(repeats, Int(2e8 / flops))
+      let raw = bestSeconds(repeats: reps) {
+        a.data.withUnsafeBufferPointer { pa in
+          b.data.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+              cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n),
+                          Int32(k), 1, pa.baseAddress, Int32(k), pb.baseAddress, Int32(n),
+                          0, pc.baseAddress, Int32(n))
+            }
+          }
+        }
+      }
+      let ours = bestSeconds(repeats: reps) { _ = withoutGradient { matmul(a, b) } }
+      let both = bestSeconds(repeats: reps) {
+        let y = matmul(a, b)
+        y.backward(gradient: c)
+        a.zeroGrad()
+        b.zeroGrad()
+      }
+      // Forward + backward is three products of the same size: ideal time 3 × raw.
+      let name = "  [\(m),\(k)]·[\(k),\(n)]" + (note.isEmpty ? "" : " \(note)")
+      print(name.padded(30) + gf(flops / raw).padded(12, left: true)
+            + gf(flops / ours).padded(11, left: true)
+            + formatted(raw / ours, significantDigits: 3).padded(7, left: true)
+            + gf(3 * flops / both).padded(14, left: true)
+            + formatted(3 * raw / both, significantDigits: 3).padded(7, left: true))
+    }
+    print("  (ratio = sgemm time / our time; forward+backward is compared with 3 sgemm"
+          + " calls)\n")
+  }
+
+  func gf(_ flopsPerSecond: Double) -> String {
+    formatted(flopsPerSecond / 1e9, significantDigits: 4)
+  }
+
+  // MARK: Elementwise
+
+  func elementwiseBench() {
+    let count = quick ? 1 << 20 : 1 << 22
+    print("Elementwise on \(count) Floats (\(count * 4 / 1_048_576) MiB per array),"
+          + " G elements/s")
+    var generator = SeededGenerator(seed: 2)
+    let x = Tensor.uniform([count], low: -4, high: 4, using: &generator)
+    let y = Tensor.uniform([count], low: -4, high: 4, using: &generator)
+    // Baseline: a plain loop that reads two arrays and writes one, as fast as memory
+    // allows (what an add can reach at best).
+    let copy = bestSeconds(repeats: repeats) {
+      var out = [Float](repeating: 0, count: count)
+      x.data.withUnsafeBufferPointer { a in
+        y.data.withUnsafeBufferPointer { b in
+          out.withUnsafeMutableBufferPointer { o in
+            for i in 0..<count { o[i] = a[i] + b[i] }
+          }
+        }
+      }
+    }
+    let glibcTanh = bestSeconds(repeats: 3) {
+      var out = [Float](repeating: 0, count: count)
+      x.data.withUnsafeBufferPointer { a in
+        out.withUnsafeMutableBufferPointer { o in
+          for i in 0..<count { o[i] = tanhf(a[i]) }
+        }
+      }
+    }
+    let glibcExp = bestSeconds(repeats: 3) {
+      var out = [Float](repeating: 0, count: count)
+      x.data.withUnsafeBufferPointer { a in
+        out.withUnsafeMutableBufferPointer { o in
+          for i in 0..<count { o[i] = expf(a[i]) }
+        }
+      }
+    }
+    func rate(_ seconds: Double) -> String {
+      formatted(Double(count) / seconds / 1e9, significantDigits: 3)
+    }
+    print("  raw loop a + b (memory-bound baseline)".padded(44) + rate(copy))
+    print("  glibc expf loop".padded(44) + rate(glibcExp))
+    print("  glibc tanhf loop".padded(44) + rate(glibcTanh))
+    let ops: [(String, () -> Tensor)] = [
+      ("add", { x + y }), ("multiply", { x * y }), ("add bias [C]", { x + y.sliced(axis: 0, 0..<1) }),
+      ("exp", { x.exp() }), ("tanh", { x.tanh() }), ("sigmoid", { x.sigmoid() }),
+      ("gelu", { x.gelu() }), ("silu", { x.silu() }),
+    ]
+    for (name, op) in ops {
+      let seconds = bestSeconds(repeats: repeats) { _ = withoutGradient(op) }
+      var line = "  ours: \(name)".padded(44) + rate(seconds)
+      if name == "add" || name == "multiply" {
+        line += "   (\(formatted(copy / seconds, significantDigits: 3))× the raw loop)"
+      }
+      if name == "tanh" {
+        line += "   (\(formatted(glibcTanh / seconds, significantDigits: 3))× glibc)"
+      }
+      if name == "exp" {
+        line += "   (\(formatted(glibcExp / seconds, significantDigits: 3))× glibc)"
+      }
+      print(line)
+    }
+    print("")
+  }
+
+  // MARK: Autograd bookkeeping
+
+  func bookkeepingBench() {
+    print("Autograd bookkeeping on tiny tensors ([4] and [2, 2])")
+    var generator = SeededGenerator(seed: 3)
+    let a = Tensor.normal([4], using: &generator, requiresGrad: true)
+    let b = Tensor.normal([4], using: &generator, requiresGrad: true)
+    let m = Tensor.normal([2, 2], using: &generator, requiresGrad: true)
+    let operations = 6  // multiply, add, tanh, reshape, matmul, sum
+    let rounds = 2000
+    let forward = bestSeconds(repeats: repeats) {
+      for _ in 0..<rounds {
+        _ = matmul((a * b + a).tanh().reshaped([2, 2]), m).sum()
+      }
+    }
+    let both = bestSeconds(repeats: repeats) {
+      for _ in 0..<rounds {
+        matmul((a * b + a).tanh().reshaped([2, 2]), m).sum().backward()
+      }
+      a.zeroGrad()
+      b.zeroGrad()
+      m.zeroGrad()
+    }
+    let perOp = 1e6 / Double(rounds * operations)
+    print("  forward only      \(formatted(forward * perOp, significantDigits: 3)) µs/op")
+    print("  forward+backward  \(formatted(both * perOp, significantDigits: 3)) µs/op")
+  }
+
+  func warnIfDebug() {
+    if _isDebugAssertConfiguration() {
+      print("⚠️  DEBUG build: numbers are meaningless. Run `make bench` (release).")
+    }
+  }
+}
+
+extension String {
+  func padded(_ width: Int, left: Bool = false) -> String {
+    let fill = String(repeating: " ", count: max(0, width - count))
+    return left ? fill + self : self + fill
+  }
+}

@@ -1,0 +1,230 @@
+import ArgumentParser
+import Foundation
+
+/// Builds the book from the literate chapters, and checks chapter transcripts.
+@main
+struct BookBuilder: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Turns the literate chapters into the book, or checks their transcripts.",
+    subcommands: [Build.self, CheckTranscripts.self], defaultSubcommand: Build.self)
+}
+
+struct CommonOptions: ParsableArguments {
+  @Option(help: "Folder holding the release chapter executables.")
+  var binPath = ".build/release"
+
+  @Option(help: "Only these chapters (e.g. Chapter01); all by default.")
+  var chapters: [String] = []
+
+  func chapterNames() throws -> [String] {
+    let all = try FileManager.default.contentsOfDirectory(atPath: "Chapters")
+      .filter { $0.hasPrefix("Chapter") }.sorted()
+    return chapters.isEmpty ? all : chapters
+  }
+}
+
+struct Build: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Run every chapter (quick size) and build book/out/*.pdf and *.html.")
+
+  @OptionGroup var common: CommonOptions
+
+  @Flag(help: "Write the Markdown but skip pandoc.")
+  var markdownOnly = false
+
+  func run() throws {
+    let regions = try collectRegions()
+    var used = Set<String>()
+    var files: [String] = []
+    try FileManager.default.createDirectory(atPath: "book/build",
+                                            withIntermediateDirectories: true)
+    for name in try common.chapterNames() {
+      let started = Date()
+      let text = try String(contentsOfFile: "Chapters/\(name)/main.swift", encoding: .utf8)
+      let source = try LiterateSource(text)
+      let run = try runChapter(name, binPath: common.binPath, markers: true)
+      var page = try ChapterPage(source: source, transcript: run, chapter: name)
+      let markdown = try page.markdown(regions: regions)
+      try checkFigures(page.figures, writtenAfter: started, chapter: name)
+      used.formUnion(page.usedRegions)
+      let file = "book/build/\(name).md"
+      try markdown.write(toFile: file, atomically: true, encoding: .utf8)
+      files.append(file)
+      print("  \(name): \(source.cells.count) cells, \(page.figures.count) figures")
+    }
+    let unused = Set(regions.byName.keys).subtracting(used).sorted()
+    guard unused.isEmpty || !common.chapters.isEmpty else {
+      throw BookError("regions never shown in a chapter: \(unused.joined(separator: ", "))"
+                      + " (include them with @code(name) or remove their MARK lines)")
+    }
+    try writeMetadata()
+    if !markdownOnly { try runPandoc(chapters: files) }
+  }
+
+  func collectRegions() throws -> Regions {
+    var regions = Regions()
+    let enumerator = FileManager.default.enumerator(atPath: "Sources")
+    while let path = enumerator?.nextObject() as? String {
+      guard path.hasSuffix(".swift") else { continue }
+      let file = "Sources/\(path)"
+      try regions.scan(try String(contentsOfFile: file, encoding: .utf8), file: file)
+    }
+    return regions
+  }
+
+  func checkFigures(_ figures: [String], writtenAfter start: Date, chapter: String) throws {
+    for figure in figures {
+      let attributes = try? FileManager.default.attributesOfItem(atPath: figure)
+      guard let modified = attributes?[.modificationDate] as? Date else {
+        throw BookError("\(chapter) shows \(figure), but the chapter did not write it")
+      }
+      guard modified >= start.addingTimeInterval(-1) else {
+        throw BookError("\(chapter) shows \(figure), but this run did not rewrite it "
+                        + "(a stale figure)")
+      }
+    }
+  }
+
+  func writeMetadata() throws {
+    let revision = (try? shell("git", ["describe", "--always", "--dirty"]))?.trimmed
+      ?? "unknown"
+    let formatter = DateFormatter()
+    formatter.dateFormat = "yyyy-MM-dd"
+    let yaml = """
+      ---
+      date: "Built \(formatter.string(from: Date())) from revision \(revision)"
+      ---
+
+      """
+    try yaml.write(toFile: "book/build/revision.yaml", atomically: true, encoding: .utf8)
+  }
+
+  func runPandoc(chapters: [String]) throws {
+    try FileManager.default.createDirectory(atPath: "book/out",
+                                            withIntermediateDirectories: true)
+    let inputs = ["book/metadata.yaml", "book/build/revision.yaml", "book/preface.md"]
+      + chapters
+    let common = ["--from", "markdown", "--toc", "--number-sections",
+                  "--lua-filter", "book/filters/book.lua", "--resource-path", "."]
+    let pdf = "book/out/mm-interleaved-from-scratch.pdf"
+    let html = "book/out/mm-interleaved-from-scratch.html"
+    try pandoc(inputs + common + ["--pdf-engine", "xelatex", "--include-in-header",
+                                  "book/latex/header.tex", "-o", pdf])
+    try pandoc(inputs + common + ["--self-contained", "--mathml", "--css",
+                                  "book/html/style.css", "-o", html])
+    print("  wrote \(pdf)\n  wrote \(html)")
+  }
+
+  func pandoc(_ arguments: [String]) throws {
+    let (status, _, errors) = try execute("pandoc", arguments)
+    guard status == 0 else { throw BookError("pandoc failed:\n\(errors)") }
+    guard !errors.contains("WARNING") else {
+      throw BookError("pandoc warned (the book must build without warnings):\n\(errors)")
+    }
+  }
+}
+
+struct CheckTranscripts: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "check-transcripts",
+    abstract: "Run every chapter's quick size and compare with Transcripts/*.txt.")
+
+  @OptionGroup var common: CommonOptions
+
+  @Flag(help: "Write the current transcripts as the expected ones.")
+  var bless = false
+
+  func run() throws {
+    var failed: [String] = []
+    for name in try common.chapterNames() {
+      let output = try runChapter(name, binPath: common.binPath, markers: false)
+      let transcript = withoutTimings(output)
+      let expectedFile = "Transcripts/\(name).txt"
+      if bless {
+        try FileManager.default.createDirectory(atPath: "Transcripts",
+                                                withIntermediateDirectories: true)
+        try transcript.write(toFile: expectedFile, atomically: true, encoding: .utf8)
+        print("  \(name): blessed \(expectedFile)")
+        continue
+      }
+      guard let expected = try? String(contentsOfFile: expectedFile, encoding: .utf8) else {
+        throw BookError("\(expectedFile) is missing: run `make bless` once the chapter "
+                        + "prints what it should")
+      }
+      if let difference = firstDifference(expected, transcript) {
+        print("  \(name): transcript differs from \(expectedFile)\n\(difference)")
+        failed.append(name)
+      } else {
+        print("  \(name): transcript matches \(expectedFile)")
+      }
+    }
+    guard failed.isEmpty else {
+      throw BookError("transcripts differ: \(failed.joined(separator: ", ")). If the change "
+                      + "is intended, run `make bless` and commit the new transcripts.")
+    }
+  }
+}
+
+/// The transcript without its ⏱ timing lines (they differ between runs).
+func withoutTimings(_ output: String) -> String {
+  output.split(separator: "\n", omittingEmptySubsequences: false)
+    .filter { !$0.hasPrefix("⏱") }.joined(separator: "\n")
+}
+
+/// The first differing line of two texts, shown as expected/actual; nil if equal.
+func firstDifference(_ expected: String, _ actual: String) -> String? {
+  let a = expected.split(separator: "\n", omittingEmptySubsequences: false)
+  let b = actual.split(separator: "\n", omittingEmptySubsequences: false)
+  for i in 0..<max(a.count, b.count) {
+    let x = i < a.count ? String(a[i]) : "<end>", y = i < b.count ? String(b[i]) : "<end>"
+    if x != y { return "    line \(i + 1)\n    expected: \(x)\n    actual:   \(y)" }
+  }
+  return nil
+}
+
+/// Runs a chapter's release executable (quick size) and returns its stdout.
+func runChapter(_ name: String, binPath: String, markers: Bool) throws -> String {
+  let executable = "\(binPath)/\(name)"
+  guard FileManager.default.isExecutableFile(atPath: executable) else {
+    throw BookError("\(executable) not found: build first (swift build -c release)")
+  }
+  var environment = ProcessInfo.processInfo.environment
+  if markers { environment["MMI_BOOK_MARKERS"] = "1" }
+  let (status, output, errors) = try execute(executable, [], environment: environment)
+  guard status == 0 else {
+    throw BookError("\(name) exited with status \(status):\n\(errors)")
+  }
+  return output
+}
+
+func shell(_ command: String, _ arguments: [String]) throws -> String {
+  try execute(command, arguments).output
+}
+
+/// Runs a program, returning its exit status, stdout and stderr.
+func execute(
+  _ command: String, _ arguments: [String], environment: [String: String]? = nil
+) throws -> (status: Int32, output: String, errors: String) {
+  let process = Process()
+  process.executableURL = URL(fileURLWithPath: command.contains("/")
+                              ? command : "/usr/bin/env")
+  process.arguments = command.contains("/") ? arguments : [command] + arguments
+  if let environment { process.environment = environment }
+  let out = Pipe(), err = Pipe()
+  process.standardOutput = out
+  process.standardError = err
+  try process.run()
+  // Read both pipes while the process runs, so a full pipe cannot block it.
+  nonisolated(unsafe) var errorData = Data()
+  let group = DispatchGroup()
+  group.enter()
+  DispatchQueue.global().async {
+    errorData = err.fileHandleForReading.readDataToEndOfFile()
+    group.leave()
+  }
+  let outputData = out.fileHandleForReading.readDataToEndOfFile()
+  group.wait()
+  process.waitUntilExit()
+  return (process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+          String(decoding: errorData, as: UTF8.self))
+}

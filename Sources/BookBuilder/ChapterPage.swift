@@ -1,0 +1,86 @@
+/// Turns one chapter's source and its marked output into Markdown for pandoc.
+struct ChapterPage {
+  let source: LiterateSource
+  /// Output lines per code cell (by index into `source.cells`).
+  private(set) var outputs: [Int: [String]] = [:]
+  /// Figures the prose shows, as written in the Markdown.
+  private(set) var figures: [String] = []
+  /// Regions the prose includes.
+  private(set) var usedRegions: [String] = []
+
+  /// Attributes each line of `transcript` to the code cell whose source line printed
+  /// it. Lines look like "\u{1E}LINE\u{1F}text" (see `show` in Notebook).
+  init(source: LiterateSource, transcript: String, chapter: String) throws {
+    self.source = source
+    for raw in transcript.split(separator: "\n", omittingEmptySubsequences: false) {
+      let line = String(raw)
+      if line.isEmpty { continue }
+      guard line.hasPrefix("\u{1E}"), let end = line.firstIndex(of: "\u{1F}"),
+        let number = Int(line[line.index(after: line.startIndex)..<end])
+      else {
+        throw BookError("\(chapter): output line \"\(line.prefix(60))\" was printed "
+                        + "without `show`; use show(...) so the book can place it")
+      }
+      if let declaration = source.declarations.first(where: { $0.contains(number) }) {
+        throw BookError("\(chapter): line \(number) prints from inside the declaration "
+                        + "at line \(declaration.lowerBound); return the text and `show` "
+                        + "it at top level so the book places it under the right cell")
+      }
+      guard let cell = source.cellIndex(containing: number) else {
+        throw BookError("\(chapter): output from line \(number), which is not code")
+      }
+      outputs[cell, default: []].append(String(line[line.index(after: end)...]))
+    }
+  }
+
+  /// The chapter as Markdown.
+  mutating func markdown(regions: Regions) throws -> String {
+    var parts: [String] = []
+    for (index, cell) in source.cells.enumerated() {
+      switch cell {
+      case .prose(let text, _):
+        parts.append(try prose(text, regions: regions))
+      case .code(let code, _):
+        parts.append("```swift\n\(code)\n```")
+        if let lines = outputs[index] {
+          parts.append("```{.output}\n" + lines.joined(separator: "\n") + "\n```")
+        }
+      }
+    }
+    return parts.joined(separator: "\n\n") + "\n"
+  }
+
+  /// Prose with `@code(name)` lines replaced by the named region of library code.
+  mutating func prose(_ text: String, regions: Regions) throws -> String {
+    var lines: [String] = []
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      let trimmed = String(line).trimmed
+      if trimmed.hasPrefix("@code("), trimmed.hasSuffix(")") {
+        let name = String(trimmed.dropFirst(6).dropLast())
+        guard let region = regions.byName[name] else {
+          throw BookError("@code(\(name)): no region `// MARK: book:\(name)` in Sources/")
+        }
+        usedRegions.append(name)
+        lines.append("::: {.listing}\n*\(region.file)*\n:::\n\n```swift\n\(region.code)\n```")
+      } else {
+        lines.append(String(line))
+        figures += figureReferences(in: String(line))
+      }
+    }
+    return lines.joined(separator: "\n")
+  }
+
+  /// Paths of Markdown images `![caption](path)` in a line.
+  func figureReferences(in line: String) -> [String] {
+    var found: [String] = []
+    var rest = Substring(line)
+    while let start = rest.range(of: "](") {
+      let after = rest[start.upperBound...]
+      guard let close = after.firstIndex(of: ")") else { break }
+      let path = String(after[..<close])
+      if path.hasSuffix(".png") { found.append(path) }
+      rest = after[close...]
+    }
+    return found
+  }
+}

@@ -1,0 +1,33 @@
+/// The verdict of an exercise checker: passed or not, and what it found.
+public struct ExerciseResult: CustomStringConvertible, Sendable {
+  public let passed: Bool
+  public let findings: [String]
+
+  public init(passed: Bool, findings: [String]) {
+    self.passed = passed
+    self.findings = findings
+  }
+
+  static func notAttempted(_ exercise: String) -> ExerciseResult {
+    ExerciseResult(passed: false, findings: [
+      "\(exercise): not attempted yet (the stub returns nil); fill it in and run again."
+    ])
+  }
+
+  public var description: String {
+    (findings + [passed ? "PASSED" : "NOT PASSED"]).joined(separator: "\n")
+  }
+}
+
+/// Collects findings while a checker runs.
+struct Findings {
+  var lines: [String] = []
+  var passed = true
+
+  mutating func expect(_ condition: Bool, _ what: String) {
+    lines.append((condition ? "  ok      " : "  NOT OK  ") + what)
+    if !condition { passed = false }
+  }
+
+  var result: ExerciseResult { ExerciseResult(passed: passed, findings: lines) }
+}

@@ -1,0 +1,78 @@
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+import Autograd
+
+/// How a chapter's printed output reaches the book.
+///
+/// A chapter prints with `show`, not `print`: `show` also knows the source line that
+/// called it (`#line`, filled in at the call site). When the book builder runs a
+/// chapter it sets `MMI_BOOK_MARKERS`, and every line is tagged with that source line,
+/// so the builder can place each output right under the code cell that made it.
+enum Transcript {
+  static let marksLines = getenv("MMI_BOOK_MARKERS") != nil
+
+  static func emit(_ text: String, line: UInt) {
+    guard marksLines else {
+      print(text)
+      return
+    }
+    for piece in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      print("\u{1E}\(line)\u{1F}" + piece)
+    }
+  }
+}
+
+// MARK: book:show
+/// Prints `items` like `print`, with Floats and Doubles rounded to 4 significant
+/// digits, and records the calling line for the book.
+public func show(_ items: Any..., separator: String = " ", line: UInt = #line) {
+  let text = items.map { item -> String in
+    switch item {
+    case let x as Float: formatted(x)
+    case let x as Double: formatted(x)
+    default: "\(item)"
+    }
+  }.joined(separator: separator)
+  Transcript.emit(text, line: line)
+}
+// MARK: end
+
+/// Prints a timing line. It starts with ⏱ so that tests comparing transcripts, and
+/// readers comparing with the book, can set it aside: timings differ between runs.
+public func showTiming(_ label: String, seconds: Double, line: UInt = #line) {
+  Transcript.emit("⏱ \(label): \(formattedDuration(seconds))", line: line)
+}
+
+/// 1.234 s, 12.35 ms, 4.5 µs.
+public func formattedDuration(_ seconds: Double) -> String {
+  if seconds >= 1 { return formatted(seconds) + " s" }
+  if seconds >= 1e-3 { return formatted(seconds * 1e3) + " ms" }
+  return formatted(seconds * 1e6) + " µs"
+}
+
+extension DefaultStringInterpolation {
+  /// `"\(rounded: loss)"`: a number to 4 significant digits inside a string.
+  public mutating func appendInterpolation(rounded value: Float, digits: Int = 4) {
+    appendLiteral(formatted(value, significantDigits: digits))
+  }
+
+  public mutating func appendInterpolation(rounded value: Double, digits: Int = 4) {
+    appendLiteral(formatted(value, significantDigits: digits))
+  }
+}
+
+/// Wall-clock seconds taken by `body` (a monotonic clock).
+public func secondsTaken(_ body: () throws -> Void) rethrows -> Double {
+  let clock = ContinuousClock()
+  let elapsed = try clock.measure(body)
+  let parts = elapsed.components
+  return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
+}
+
+/// The fastest of `repeats` runs: the least disturbed by the rest of the machine.
+public func bestSeconds(repeats: Int, _ body: () -> Void) -> Double {
+  (0..<max(repeats, 1)).map { _ in secondsTaken(body) }.min()!
+}
