@@ -19,7 +19,8 @@ let package = Package(
       providers: [.apt(["libpng-dev"]), .brew(["libpng"])]),
 
     // The library, in chapter order: a module imports only earlier ones.
-    .target(name: "Autograd", dependencies: ["COpenBLAS"]),
+    .target(name: "CSupport"),
+    .target(name: "Autograd", dependencies: ["COpenBLAS", "CSupport"]),
     .target(
       name: "Notebook",
       dependencies: [

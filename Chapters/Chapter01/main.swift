@@ -44,6 +44,17 @@ transcript on every machine:
 > SeededGenerator`, called with `&generator`) so that the caller's copy advances. No
 > global generator exists; Swift 6 forbids unprotected global mutable state.
 
+Chapters print with `show` rather than `print`. It rounds numbers to four
+significant digits, so that tiny differences in the last bits between machines do
+not change the transcript, and it knows which line of the chapter called it:
+
+@code(show)
+
+> **Swift sidebar: `#line` as a default argument.** A default value of `#line` is
+> filled in *at the call site*, so `show` receives the line number of the code that
+> called it. When the book is built, each printed line carries that number, and the
+> builder places the output right under the code cell it came from.
+
 ## A number that remembers where it came from
 
 Take L = tanh(a·b + c). By the chain rule,
@@ -471,7 +482,7 @@ show("central differences are most accurate near epsilon =", bestCentral.x,
 ![Error of forward and central differences against the step ε, on log–log axes.
 Right of the minimum, the Taylor error falls with ε (slope 1 for forward, 2 for
 central differences); left of it, Float32 rounding divided by ε dominates and grows.
-The numbers are in `Figures/ch01-finite-differences.csv`.](Figures/ch01-finite-differences.png)
+The numbers are in `Figures/ch01-finite-differences.csv`.](Figures/ch01-finite-differences.png){width=90%}
 
 The library's check follows this analysis. It projects the output on a random
 direction (so that no error can hide by cancelling), differentiates once with
@@ -599,7 +610,7 @@ try lossChart.save(to: chapter.figurePath("loss"))
 /*:
 ![The training loss, on a logarithmic scale, falls from log 3 ≈ 1.1 (a uniform guess
 over three classes) as the network bends its boundaries around the arms. The numbers
-are in `Figures/ch01-loss.csv`.](Figures/ch01-loss.png)
+are in `Figures/ch01-loss.csv`.](Figures/ch01-loss.png){width=90%}
 
 What did it learn? We colour every point of the plane by the class the network
 predicts there, and draw the training points on top.
@@ -638,7 +649,7 @@ try decisionMap(network, data.points, data.labels, size: 200)
 /*:
 ![Decision regions of the trained network (pale colours) and the training points
 (dots), one colour per spiral arm. The boundaries curl with the arms: a single
-hidden tanh layer is enough.](Figures/ch01-decision-regions.png)
+hidden tanh layer is enough.](Figures/ch01-decision-regions.png){width=60%}
 
 ## Summary
 

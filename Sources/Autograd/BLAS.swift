@@ -1,4 +1,15 @@
 import COpenBLAS
+import CSupport
+
+/// Process-wide settings for running the engine fast. Chapters and the bench call
+/// `configure` once at start; tests do not need it.
+public enum Engine {
+  /// BLAS threads, and a malloc that keeps freed tensor buffers for reuse.
+  public static func configure(threads: Int) {
+    BLAS.setThreads(threads)
+    _ = mmi_keep_freed_memory()
+  }
+}
 
 /// The BLAS library we multiply matrices with (OpenBLAS), and its settings.
 public enum BLAS {

@@ -73,7 +73,9 @@ struct StridedLayout {
   /// Step of operand `k` along the innermost axis: 1 (contiguous) or 0 (repeated).
   func rowStride(_ k: Int) -> Int { strides[k][strides[k].count - 1] }
 
-  /// Calls `body` once per row with the starting offset of every operand.
+  /// Calls `body` once per row with the starting offset of every operand. Inlined so
+  /// that the element loop inside `body` is compiled together with its operation.
+  @inline(__always)
   func forEachRow(_ body: (_ offsets: [Int]) -> Void) {
     let outer = dims.count - 1
     var index = [Int](repeating: 0, count: max(outer, 0))
@@ -102,21 +104,20 @@ func broadcastCombine(
   _ op: (Float, Float) -> Float
 ) -> [Float] {
   let count = shape.reduce(1, *)
-  var out = [Float](repeating: 0, count: count)
   if xShape == yShape {
-    out.withUnsafeMutableBufferPointer { o in
+    return uninitializedArray(count) { o in
       x.withUnsafeBufferPointer { a in
         y.withUnsafeBufferPointer { b in
           for i in 0..<count { o[i] = op(a[i], b[i]) }
         }
       }
     }
-    return out
   }
   let layout = StridedLayout(shape: shape, operands: [shape, xShape, yShape])
   let n = layout.rowLength
   let sx = layout.rowStride(1), sy = layout.rowStride(2)
-  out.withUnsafeMutableBufferPointer { o in
+  // Every output element lies in exactly one row, so every one is written.
+  return uninitializedArray(count) { o in
     x.withUnsafeBufferPointer { a in
       y.withUnsafeBufferPointer { b in
         layout.forEachRow { offsets in
@@ -132,7 +133,19 @@ func broadcastCombine(
       }
     }
   }
-  return out
+}
+
+/// An array of `count` Floats filled by `initialize`, which must write every element.
+/// Skips the zero-fill of `[Float](repeating: 0, count:)`: a whole extra pass over
+/// memory for outputs that are about to be overwritten anyway.
+@inline(__always)
+func uninitializedArray(
+  _ count: Int, _ initialize: (UnsafeMutableBufferPointer<Float>) -> Void
+) -> [Float] {
+  [Float](unsafeUninitializedCapacity: count) { buffer, initializedCount in
+    initialize(buffer)
+    initializedCount = count
+  }
 }
 
 // MARK: book:sum-to-shape

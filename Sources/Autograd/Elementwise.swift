@@ -90,8 +90,7 @@ extension Tensor {
     derivative: @escaping (_ x: Float, _ y: Float) -> Float
   ) -> Tensor {
     let input = data
-    var out = [Float](repeating: 0, count: count)
-    out.withUnsafeMutableBufferPointer { o in
+    let out = uninitializedArray(count) { o in
       input.withUnsafeBufferPointer { x in
         for i in 0..<x.count { o[i] = f(x[i]) }
       }
@@ -99,11 +98,12 @@ extension Tensor {
     let output = out
     return Tensor(shape: shape, data: out, inputs: [self], operation: operation) {
       [self] g in
-      var dx = [Float](repeating: 0, count: g.count)
-      dx.withUnsafeMutableBufferPointer { d in
-        input.withUnsafeBufferPointer { x in
-          output.withUnsafeBufferPointer { y in
-            for i in 0..<d.count { d[i] = g[i] * derivative(x[i], y[i]) }
+      let dx = uninitializedArray(g.count) { d in
+        g.withUnsafeBufferPointer { g in
+          input.withUnsafeBufferPointer { x in
+            output.withUnsafeBufferPointer { y in
+              for i in 0..<d.count { d[i] = g[i] * derivative(x[i], y[i]) }
+            }
           }
         }
       }

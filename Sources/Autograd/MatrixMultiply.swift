@@ -9,10 +9,11 @@ public func matmul(
   _ a: Tensor, _ b: Tensor, transposingA: Bool = false, transposingB: Bool = false
 ) -> Tensor {
   let p = MatmulShapes(a.shape, b.shape, transposingA, transposingB)
-  var out = [Float](repeating: 0, count: p.batch * p.m * p.n)
-  a.data.withUnsafeBufferPointer { pa in
-    b.data.withUnsafeBufferPointer { pb in
-      out.withUnsafeMutableBufferPointer { pc in
+  // BLAS overwrites C (beta = 0), so C needs no zero-fill, unless K = 0 (an empty sum).
+  let out = uninitializedArray(p.batch * p.m * p.n) { pc in
+    if p.k == 0 { pc.initialize(repeating: 0); return }
+    a.data.withUnsafeBufferPointer { pa in
+      b.data.withUnsafeBufferPointer { pb in
         p.forEachProduct(aStride: p.m * p.k, bStride: p.k * p.n, cStride: p.m * p.n) {
           m, i, aOffset, bOffset, cOffset in
           gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: p.n, k: p.k,
@@ -85,10 +86,13 @@ struct MatmulShapes {
   func gradientOfA(
     _ g: [Float], _ b: [Float], _ transposingA: Bool, _ transposingB: Bool
   ) -> [Float] {
-    var da = [Float](repeating: 0, count: (aIsBatched ? batch : 1) * m * k)
-    g.withUnsafeBufferPointer { pg in
-      b.withUnsafeBufferPointer { pb in
-        da.withUnsafeMutableBufferPointer { pa in
+    let count = (aIsBatched ? batch : 1) * m * k
+    // The first product into each region has beta = 0 and overwrites it, so the
+    // buffer needs no zero-fill (unless a size is 0 and BLAS writes nothing).
+    if m == 0 || n == 0 || k == 0 { return [Float](repeating: 0, count: count) }
+    return uninitializedArray(count) { pa in
+      g.withUnsafeBufferPointer { pg in
+        b.withUnsafeBufferPointer { pb in
           forEachProduct(aStride: m * k, bStride: k * n, cStride: m * n) {
             rows, i, aOffset, bOffset, cOffset in
             // A shared (unbatched) A sums its gradient over the batch: beta = 1.
@@ -106,17 +110,17 @@ struct MatmulShapes {
         }
       }
     }
-    return da
   }
 
   /// dB: for C = A·B it is Aᵀ·dC; for B stored transposed it is dCᵀ·A.
   func gradientOfB(
     _ g: [Float], _ a: [Float], _ transposingA: Bool, _ transposingB: Bool
   ) -> [Float] {
-    var db = [Float](repeating: 0, count: (bIsBatched ? batch : 1) * k * n)
-    g.withUnsafeBufferPointer { pg in
-      a.withUnsafeBufferPointer { pa in
-        db.withUnsafeMutableBufferPointer { pb in
+    let count = (bIsBatched ? batch : 1) * k * n
+    if m == 0 || n == 0 || k == 0 { return [Float](repeating: 0, count: count) }
+    return uninitializedArray(count) { pb in
+      g.withUnsafeBufferPointer { pg in
+        a.withUnsafeBufferPointer { pa in
           forEachProduct(aStride: m * k, bStride: k * n, cStride: m * n) {
             rows, i, aOffset, bOffset, cOffset in
             let beta: Float = (bIsBatched || i == 0) ? 0 : 1
@@ -133,6 +137,5 @@ struct MatmulShapes {
         }
       }
     }
-    return db
   }
 }

@@ -84,7 +84,12 @@ struct LiterateSource {
     flushProse(before: lines.count + 1)
     flushCode(before: lines.count + 1)
     self.cells = cells
-    self.declarations = LiterateSource.topLevelDeclarations(lines)
+    // Scan only code for declarations: prose such as "class t, …" is not Swift.
+    var codeOnly = [String](repeating: "", count: lines.count)
+    for case .code(_, let range) in cells {
+      for number in range { codeOnly[number - 1] = lines[number - 1] }
+    }
+    self.declarations = LiterateSource.topLevelDeclarations(codeOnly)
   }
 
   /// The code cell holding `line`, by index into `cells`.

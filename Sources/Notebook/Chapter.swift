@@ -45,7 +45,7 @@ public struct Chapter {
     number: Int, title: String, arguments: [String]? = nil, line: UInt = #line
   ) -> Chapter {
     let options = ChapterOptions.parseOrExit(arguments)
-    BLAS.setThreads(options.threads)
+    Engine.configure(threads: options.threads)
     warnIfDebugBuild()
     let chapter = Chapter(number: number, options: options,
                           generator: SeededGenerator(seed: options.seed))
