@@ -28,7 +28,8 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(name: "Exercises", dependencies: ["Autograd"]),
-    .target(name: "Solutions", dependencies: ["Autograd", "Exercises"], path: "Solutions"),
+    .target(
+      name: "Solutions", dependencies: ["Autograd", "Exercises"], path: "Solutions"),
 
     // The chapters: literate executables (`swift run -c release Chapter01`).
     .executableTarget(

@@ -1,3 +1,5 @@
+import Autograd
+
 // Solutions to the exercises of Chapter 1. Kept apart from the chapter so a teacher
 // can hand out the chapter alone; the test suite checks each with its checker.
 #if canImport(Glibc)
@@ -5,14 +7,14 @@
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Autograd
 
 public enum Chapter01Solutions {
   /// log(1 + eˣ) = max(x, 0) + log(1 + e^−|x|): the exponent is never positive.
   /// Its derivative is the logistic function σ(x).
   public static func softplus(_ x: Tensor) -> Tensor? {
-    x.map("softplus", { v in max(v, 0) + log1pf(FastMath.exp(-abs(v))) },
-          derivative: { v, _ in FastMath.sigmoid(v) })
+    x.map(
+      "softplus", { v in max(v, 0) + log1pf(FastMath.exp(-abs(v))) },
+      derivative: { v, _ in FastMath.sigmoid(v) })
   }
 
   /// m + log Σ exp(x − m) with m the maximum along the axis. The maximum is detached:
@@ -28,7 +30,9 @@ public enum Chapter01Solutions {
 
   /// Walk every element of the gradient, find the element of the target it was
   /// broadcast from (index 0 along broadcast axes), and add.
-  public static func sumToShape(_ gradient: [Float], shape: [Int], target: [Int])
+  public static func sumToShape(
+    _ gradient: [Float], shape: [Int], target: [Int]
+  )
     -> [Float]?
   {
     let lead = shape.count - target.count
@@ -53,7 +57,8 @@ public enum Chapter01Solutions {
 
   /// mean |p − t|. Where p = t, |·| has no derivative; `abs` uses 0 there (a valid
   /// subgradient), as PyTorch's L1 loss does.
-  public static func meanAbsoluteError(_ prediction: Tensor, _ target: Tensor) -> Tensor? {
+  public static func meanAbsoluteError(_ prediction: Tensor, _ target: Tensor) -> Tensor?
+  {
     (prediction - target).abs().mean()
   }
 }

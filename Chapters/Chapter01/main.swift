@@ -13,11 +13,12 @@ n-dimensional tensor with broadcasting, reductions and matrix multiplication thr
 BLAS, make softmax and cross-entropy numerically safe, prove our derivatives right
 with finite differences, and finish by training a small network on a toy problem.
 
-**What to expect.** The quick run (`swift run -c release Chapter01`) takes a few
-seconds on a 2-core laptop and under 100 MB of memory; `--full` trains the final
-network longer (about ten seconds). The network of the last section should reach at
-least 95% training accuracy on the three-armed spiral; the run below prints what it
-reached. Every number in this chapter comes from that run.
+**What to expect.** The quick run (`swift run -c release Chapter01`) takes about a
+second on a 2-core laptop and under 100 MB of memory; `--full` multiplies larger
+matrices and trains the final network four times longer (a few seconds). The
+network of the last section should reach at least 95% training accuracy on the
+three-armed spiral; the run below prints what it reached. Every number in this
+chapter comes from that run.
 */
 #if canImport(Glibc)
   import Glibc
@@ -379,7 +380,9 @@ show("\(n)×\(n) product, largest difference from BLAS: loops \(rounded: gap),",
      "naive \(rounded: gapNaive)", gap < 1e-3 && gapNaive < 1e-3 ? "OK" : "NOT OK")
 
 let flops = 2 * Double(n * n * n)
-let naiveSeconds = bestSeconds(repeats: 2) { _ = matmulNaive(left.data, right.data, n: n) }
+let naiveSeconds = bestSeconds(repeats: 2) {
+  _ = matmulNaive(left.data, right.data, n: n)
+}
 let loopSeconds = bestSeconds(repeats: 3) {
   _ = matmulLoopOrder(left.data, right.data, n: n)
 }
@@ -482,7 +485,8 @@ show("central differences are most accurate near epsilon =", bestCentral.x,
 ![Error of forward and central differences against the step ε, on log–log axes.
 Right of the minimum, the Taylor error falls with ε (slope 1 for forward, 2 for
 central differences); left of it, Float32 rounding divided by ε dominates and grows.
-The numbers are in `Figures/ch01-finite-differences.csv`.](Figures/ch01-finite-differences.png){width=90%}
+The numbers are in
+`Figures/ch01-finite-differences.csv`.](Figures/ch01-finite-differences.png){width=90%}
 
 The library's check follows this analysis. It projects the output on a random
 direction (so that no error can hide by cancelling), differentiates once with

@@ -66,12 +66,15 @@ extension Tensor: CustomStringConvertible {
       let items = shown(shape[axis])
       if axis == rank - 1 {
         let cells = items.map { i in
-          i.map { String(repeating: " ", count: width - texts[offset + $0].count)
-            + texts[offset + $0] } ?? "…"
+          i.map {
+            String(repeating: " ", count: width - texts[offset + $0].count)
+              + texts[offset + $0]
+          } ?? "…"
         }
         return "[" + cells.joined(separator: ", ") + "]"
       }
-      let separator = ",\n" + String(repeating: "\n", count: rank - axis - 2) + indent + " "
+      let separator =
+        ",\n" + String(repeating: "\n", count: rank - axis - 2) + indent + " "
       let rows = items.map { i in
         i.map { render(axis + 1, offset + $0 * strides[axis], indent + " ") } ?? "…"
       }

@@ -9,7 +9,8 @@ public struct GradientCheckReport: CustomStringConvertible, Sendable {
   public var passed: Bool
 
   public var description: String {
-    (passed ? "OK    " : "NOT OK") + " max abs error " + formatted(maxAbsoluteError, significantDigits: 2)
+    (passed ? "OK    " : "NOT OK") + " max abs error "
+      + formatted(maxAbsoluteError, significantDigits: 2)
       + ", max rel error " + formatted(maxRelativeError, significantDigits: 2)
       + " over \(checkedValues) values"
   }
@@ -35,8 +36,9 @@ public func checkGradients(
   _ function: ([Tensor]) -> Tensor
 ) -> GradientCheckReport {
   for input in inputs {
-    require(input.isLeaf && input.requiresGrad, "checkGradients",
-            "inputs must be leaves made with requiresGrad: true")
+    require(
+      input.isLeaf && input.requiresGrad, "checkGradients",
+      "inputs must be leaves made with requiresGrad: true")
     input.zeroGrad()
   }
   let output = function(inputs)
@@ -65,7 +67,9 @@ public func checkGradients(
       report.maxRelativeError = Swift.max(
         report.maxRelativeError, error / Swift.max(scale, 1e-3))
       report.checkedValues += 1
-      if !(error <= absoluteTolerance + relativeTolerance * scale) { report.passed = false }
+      if !(error <= absoluteTolerance + relativeTolerance * scale) {
+        report.passed = false
+      }
     }
   }
   for input in inputs { input.zeroGrad() }

@@ -75,8 +75,9 @@ extension Tensor {
   /// The sizes before, along and after `axis`.
   func splitAround(_ axis: Int, _ operation: String) -> (Int, Int, Int) {
     let ax = axis < 0 ? axis + rank : axis
-    require(ax >= 0 && ax < rank, operation,
-            "axis \(axis) out of range for shape \(describe(shape))")
+    require(
+      ax >= 0 && ax < rank, operation,
+      "axis \(axis) out of range for shape \(describe(shape))")
     return (shape[..<ax].reduce(1, *), shape[ax], shape[(ax + 1)...].reduce(1, *))
   }
 
@@ -105,14 +106,16 @@ public func crossEntropy(
   require(logits.rank >= 1, what, "logits need a class axis")
   let classes = logits.shape[logits.rank - 1]
   let rows = logits.count / Swift.max(classes, 1)
-  require(targets.count == rows, what,
-          "\(rows) rows of logits but \(targets.count) targets")
+  require(
+    targets.count == rows, what,
+    "\(rows) rows of logits but \(targets.count) targets")
   var total: Double = 0
   var counted = 0
   var shifts = [Float](repeating: 0, count: rows)
   for (row, target) in targets.enumerated() where target != ignoreIndex {
-    require(target >= 0 && target < classes, what,
-            "target \(target) in row \(row) is outside 0..<\(classes)")
+    require(
+      target >= 0 && target < classes, what,
+      "target \(target) in row \(row) is outside 0..<\(classes)")
     shifts[row] = logits.logSumExp(row * classes, 1, classes)
     total += Double(shifts[row] - logits.data[row * classes + target])
     counted += 1
@@ -125,7 +128,9 @@ public func crossEntropy(
     let scale = g[0] / Float(Swift.max(counted, 1))
     for (row, target) in targets.enumerated() where target != ignoreIndex {
       let base = row * classes
-      for j in 0..<classes { dx[base + j] = FastMath.exp(x[base + j] - shifts[row]) * scale }
+      for j in 0..<classes {
+        dx[base + j] = FastMath.exp(x[base + j] - shifts[row]) * scale
+      }
       dx[base + target] -= scale
     }
     logits.accumulateGrad(dx)
@@ -135,9 +140,10 @@ public func crossEntropy(
 
 /// Mean squared error between a prediction and a target of the same shape.
 public func meanSquaredError(_ prediction: Tensor, _ target: Tensor) -> Tensor {
-  require(prediction.shape == target.shape, "meanSquaredError",
-          "prediction \(describe(prediction.shape)) and target "
-          + "\(describe(target.shape)) differ")
+  require(
+    prediction.shape == target.shape, "meanSquaredError",
+    "prediction \(describe(prediction.shape)) and target "
+      + "\(describe(target.shape)) differ")
   let difference = prediction - target
   return (difference * difference).mean()
 }

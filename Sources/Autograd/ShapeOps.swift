@@ -6,13 +6,15 @@ extension Tensor {
     let what = "reshaped(\(describe(newShape)))"
     if let unknown = newShape.firstIndex(of: -1) {
       let known = newShape.filter { $0 != -1 }.reduce(1, *)
-      require(newShape.filter { $0 == -1 }.count == 1 && known > 0 && count % known == 0,
-              what, "cannot infer the -1 axis for \(count) values")
+      require(
+        newShape.filter { $0 == -1 }.count == 1 && known > 0 && count % known == 0,
+        what, "cannot infer the -1 axis for \(count) values")
       resolved[unknown] = count / known
     }
-    require(resolved.reduce(1, *) == count, what,
-            "shape \(describe(shape)) has \(count) values, "
-            + "\(describe(resolved)) needs \(resolved.reduce(1, *))")
+    require(
+      resolved.reduce(1, *) == count, what,
+      "shape \(describe(shape)) has \(count) values, "
+        + "\(describe(resolved)) needs \(resolved.reduce(1, *))")
     return Tensor(shape: resolved, data: data, inputs: [self], operation: "reshape") {
       [self] g in self.accumulateGrad(g)
     }
@@ -23,8 +25,9 @@ extension Tensor {
   /// the new row-major order (a transpose is a real data movement with contiguous
   /// storage); the backward applies the inverse permutation.
   public func permuted(_ order: [Int]) -> Tensor {
-    require(order.sorted() == Array(0..<rank), "permuted(\(order))",
-            "needs a permutation of 0..<\(rank) for shape \(describe(shape))")
+    require(
+      order.sorted() == Array(0..<rank), "permuted(\(order))",
+      "needs a permutation of 0..<\(rank) for shape \(describe(shape))")
     let outShape = order.map { shape[$0] }
     let out = permute(data, shape: shape, order: order)
     var inverse = [Int](repeating: 0, count: rank)
@@ -39,8 +42,9 @@ extension Tensor {
   /// Swaps two axes (by default the last two: a matrix transpose).
   public func transposed(_ axis0: Int = -2, _ axis1: Int = -1) -> Tensor {
     let a = axis0 < 0 ? axis0 + rank : axis0, b = axis1 < 0 ? axis1 + rank : axis1
-    require(a >= 0 && a < rank && b >= 0 && b < rank, "transposed(\(axis0), \(axis1))",
-            "axes out of range for shape \(describe(shape))")
+    require(
+      a >= 0 && a < rank && b >= 0 && b < rank, "transposed(\(axis0), \(axis1))",
+      "axes out of range for shape \(describe(shape))")
     var order = Array(0..<rank)
     order.swapAt(a, b)
     return permuted(order)
@@ -51,8 +55,9 @@ extension Tensor {
     let ax = axis < 0 ? axis + rank : axis
     let what = "sliced(axis: \(axis), \(range))"
     require(ax >= 0 && ax < rank, what, "axis out of range for \(describe(shape))")
-    require(range.lowerBound >= 0 && range.upperBound <= shape[ax], what,
-            "range out of bounds for axis of size \(shape[ax])")
+    require(
+      range.lowerBound >= 0 && range.upperBound <= shape[ax], what,
+      "range out of bounds for axis of size \(shape[ax])")
     let outer = shape[..<ax].reduce(1, *), inner = shape[(ax + 1)...].reduce(1, *)
     let size = shape[ax], width = range.count
     var outShape = shape
@@ -60,8 +65,9 @@ extension Tensor {
     var out = [Float](repeating: 0, count: outer * width * inner)
     for o in 0..<outer {
       let source = (o * size + range.lowerBound) * inner
-      out.replaceSubrange(o * width * inner..<(o + 1) * width * inner,
-                          with: data[source..<source + width * inner])
+      out.replaceSubrange(
+        o * width * inner..<(o + 1) * width * inner,
+        with: data[source..<source + width * inner])
     }
     let inputCount = count
     return Tensor(shape: outShape, data: out, inputs: [self], operation: "slice") {
@@ -69,8 +75,9 @@ extension Tensor {
       var dx = [Float](repeating: 0, count: inputCount)
       for o in 0..<outer {
         let target = (o * size + range.lowerBound) * inner
-        dx.replaceSubrange(target..<target + width * inner,
-                           with: g[o * width * inner..<(o + 1) * width * inner])
+        dx.replaceSubrange(
+          target..<target + width * inner,
+          with: g[o * width * inner..<(o + 1) * width * inner])
       }
       self.accumulateGrad(dx)
     }
@@ -83,13 +90,15 @@ extension Tensor {
     let ax = axis < 0 ? axis + first.rank : axis
     for t in tensors {
       var a = t.shape, b = first.shape
-      require(a.count == b.count && ax >= 0 && ax < a.count, "concatenate(axis: \(axis))",
-              "shapes \(describe(first.shape)) and \(describe(t.shape)) differ in rank")
+      require(
+        a.count == b.count && ax >= 0 && ax < a.count, "concatenate(axis: \(axis))",
+        "shapes \(describe(first.shape)) and \(describe(t.shape)) differ in rank")
       a[ax] = 0
       b[ax] = 0
-      require(a == b, "concatenate(axis: \(axis))",
-              "shapes \(describe(first.shape)) and \(describe(t.shape)) differ "
-              + "outside axis \(ax)")
+      require(
+        a == b, "concatenate(axis: \(axis))",
+        "shapes \(describe(first.shape)) and \(describe(t.shape)) differ "
+          + "outside axis \(ax)")
     }
     let outer = first.shape[..<ax].reduce(1, *)
     let inner = first.shape[(ax + 1)...].reduce(1, *)
@@ -123,8 +132,9 @@ extension Tensor {
     let shape = tensors[0].shape
     let ax = axis < 0 ? axis + shape.count + 1 : axis
     for t in tensors {
-      require(t.shape == shape, "stack",
-              "shapes \(describe(shape)) and \(describe(t.shape)) differ")
+      require(
+        t.shape == shape, "stack",
+        "shapes \(describe(shape)) and \(describe(t.shape)) differ")
     }
     var expanded = shape
     expanded.insert(1, at: ax)
@@ -139,15 +149,18 @@ extension Tensor {
     require(rank == 2, "gatherRows", "needs a [V, C] table, got \(describe(shape))")
     let (rows, width) = (shape[0], shape[1])
     let outShape = (indexShape ?? [indices.count]) + [width]
-    require(outShape.dropLast().reduce(1, *) == indices.count, "gatherRows",
-            "index shape \(describe(Array(outShape.dropLast()))) does not hold "
-            + "\(indices.count) indices")
+    require(
+      outShape.dropLast().reduce(1, *) == indices.count, "gatherRows",
+      "index shape \(describe(Array(outShape.dropLast()))) does not hold "
+        + "\(indices.count) indices")
     var out = [Float](repeating: 0, count: indices.count * width)
     for (i, row) in indices.enumerated() {
-      require(row >= 0 && row < rows, "gatherRows",
-              "index \(row) is out of range for a table of \(rows) rows")
-      out.replaceSubrange(i * width..<(i + 1) * width,
-                          with: data[row * width..<(row + 1) * width])
+      require(
+        row >= 0 && row < rows, "gatherRows",
+        "index \(row) is out of range for a table of \(rows) rows")
+      out.replaceSubrange(
+        i * width..<(i + 1) * width,
+        with: data[row * width..<(row + 1) * width])
     }
     let tableCount = count
     return Tensor(shape: outShape, data: out, inputs: [self], operation: "gather") {
@@ -166,8 +179,9 @@ extension Tensor {
   /// (An attention mask fills −∞ before the softmax.)
   public func maskedFill(_ mask: Mask, with value: Float) -> Tensor {
     let shape = broadcastShape(self.shape, mask.shape, operation: "maskedFill")
-    require(shape == self.shape, "maskedFill",
-            "mask \(describe(mask.shape)) must broadcast to \(describe(self.shape))")
+    require(
+      shape == self.shape, "maskedFill",
+      "mask \(describe(mask.shape)) must broadcast to \(describe(self.shape))")
     let keep = broadcastCombine(data, shape, mask.values, mask.shape, into: shape) {
       _, m in m
     }
@@ -188,27 +202,32 @@ public struct Mask: Sendable {
   let values: [Float]
 
   public init(shape: [Int], _ flags: [Bool]) {
-    require(flags.count == shape.reduce(1, *), "Mask",
-            "shape \(describe(shape)) needs \(shape.reduce(1, *)) flags, got \(flags.count)")
+    require(
+      flags.count == shape.reduce(1, *), "Mask",
+      "shape \(describe(shape)) needs \(shape.reduce(1, *)) flags, got \(flags.count)")
     self.shape = shape
     self.values = flags.map { $0 ? 1 : 0 }
   }
 
   /// The causal mask of a decoder: position i may not look at j > i (true = hidden).
   public static func causal(_ length: Int) -> Mask {
-    Mask(shape: [length, length],
-         (0..<length * length).map { $0 % length > $0 / length })
+    Mask(
+      shape: [length, length],
+      (0..<length * length).map { $0 % length > $0 / length })
   }
 }
 
 /// Picks `a` where the condition holds and `b` elsewhere (all three broadcast).
 /// Each input receives the gradient of the positions it supplied.
 public func select(_ condition: Mask, _ a: Tensor, _ b: Tensor) -> Tensor {
-  let shape = broadcastShape(broadcastShape(a.shape, b.shape, operation: "select"),
-                             condition.shape, operation: "select")
+  let shape = broadcastShape(
+    broadcastShape(a.shape, b.shape, operation: "select"),
+    condition.shape, operation: "select")
   let zeros = [Float](repeating: 0, count: shape.reduce(1, *))
-  let c = broadcastCombine(zeros, shape, condition.values, condition.shape,
-                           into: shape) { _, m in m }
+  let c = broadcastCombine(
+    zeros, shape, condition.values, condition.shape,
+    into: shape
+  ) { _, m in m }
   let aSpread = broadcastCombine(zeros, shape, a.data, a.shape, into: shape) { $1 }
   let bSpread = broadcastCombine(zeros, shape, b.data, b.shape, into: shape) { $1 }
   var out = [Float](repeating: 0, count: c.count)

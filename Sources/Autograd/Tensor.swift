@@ -21,11 +21,13 @@ public final class Tensor {
 
   /// A leaf tensor: data you own, such as an input or a parameter.
   public init(shape: [Int], data: [Float], requiresGrad: Bool = false) {
-    require(shape.allSatisfy { $0 >= 0 }, "Tensor(shape:data:)",
-            "dimensions must be non-negative, got \(describe(shape))")
-    require(data.count == shape.reduce(1, *), "Tensor(shape:data:)",
-            "shape \(describe(shape)) holds \(shape.reduce(1, *)) elements, "
-            + "but \(data.count) values were given")
+    require(
+      shape.allSatisfy { $0 >= 0 }, "Tensor(shape:data:)",
+      "dimensions must be non-negative, got \(describe(shape))")
+    require(
+      data.count == shape.reduce(1, *), "Tensor(shape:data:)",
+      "shape \(describe(shape)) holds \(shape.reduce(1, *)) elements, "
+        + "but \(data.count) values were given")
     self.shape = shape
     self.data = data
     self.requiresGrad = requiresGrad
@@ -36,13 +38,16 @@ public final class Tensor {
   /// while `GradMode.isEnabled` and some input requires gradients. `backward` receives
   /// the gradient of this result and passes it on with `accumulateGrad` on the inputs.
   /// (Public so that later modules can define operations, such as convolution.)
-  public init(shape: [Int], data: [Float], inputs: [Tensor], operation: StaticString,
-              backward: @escaping (_ gradient: [Float]) -> Void) {
+  public init(
+    shape: [Int], data: [Float], inputs: [Tensor], operation: StaticString,
+    backward: @escaping (_ gradient: [Float]) -> Void
+  ) {
     self.shape = shape
     self.data = data
     let tracked = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
     self.requiresGrad = tracked
-    self.node = tracked
+    self.node =
+      tracked
       ? Node(inputs: inputs, operation: operation, backward: backward) : nil
   }
 
@@ -59,8 +64,10 @@ final class Node {
   let operation: StaticString
   let backward: (_ gradient: [Float]) -> Void
 
-  init(inputs: [Tensor], operation: StaticString,
-       backward: @escaping (_ gradient: [Float]) -> Void) {
+  init(
+    inputs: [Tensor], operation: StaticString,
+    backward: @escaping (_ gradient: [Float]) -> Void
+  ) {
     self.inputs = inputs
     self.operation = operation
     self.backward = backward
@@ -79,10 +86,12 @@ extension Tensor {
   /// A tensor from nested rows: `Tensor([[1, 2], [3, 4]])` has shape [2, 2].
   public convenience init(_ rows: [[Float]], requiresGrad: Bool = false) {
     let columns = rows.first?.count ?? 0
-    require(rows.allSatisfy { $0.count == columns }, "Tensor(rows)",
-            "every row needs \(columns) values")
-    self.init(shape: [rows.count, columns], data: rows.flatMap { $0 },
-              requiresGrad: requiresGrad)
+    require(
+      rows.allSatisfy { $0.count == columns }, "Tensor(rows)",
+      "every row needs \(columns) values")
+    self.init(
+      shape: [rows.count, columns], data: rows.flatMap { $0 },
+      requiresGrad: requiresGrad)
   }
 
   /// A 1-D tensor.
@@ -101,8 +110,9 @@ extension Tensor {
   public static func full(
     _ shape: [Int], _ value: Float, requiresGrad: Bool = false
   ) -> Tensor {
-    Tensor(shape: shape, data: [Float](repeating: value, count: shape.reduce(1, *)),
-           requiresGrad: requiresGrad)
+    Tensor(
+      shape: shape, data: [Float](repeating: value, count: shape.reduce(1, *)),
+      requiresGrad: requiresGrad)
   }
 
   /// 0, 1, …, count−1 as Float.
@@ -142,12 +152,14 @@ extension Tensor {
 
   /// The element at a multi-index, e.g. `x[1, 2]`.
   public subscript(_ index: Int...) -> Float {
-    require(index.count == rank, "subscript",
-            "tensor of shape \(describe(shape)) needs \(rank) indices, got \(index.count)")
+    require(
+      index.count == rank, "subscript",
+      "tensor of shape \(describe(shape)) needs \(rank) indices, got \(index.count)")
     var offset = 0
     for (axis, i) in index.enumerated() {
-      require(i >= 0 && i < shape[axis], "subscript",
-              "index \(i) out of range for axis \(axis) of size \(shape[axis])")
+      require(
+        i >= 0 && i < shape[axis], "subscript",
+        "index \(i) out of range for axis \(axis) of size \(shape[axis])")
       offset = offset * shape[axis] + i
     }
     return data[offset]
@@ -166,8 +178,9 @@ extension Tensor {
 
   /// Replaces every value; the count must match.
   public func assign(_ values: [Float]) {
-    require(values.count == count, "assign",
-            "tensor of shape \(describe(shape)) needs \(count) values, got \(values.count)")
+    require(
+      values.count == count, "assign",
+      "tensor of shape \(describe(shape)) needs \(count) values, got \(values.count)")
     data = values
   }
 

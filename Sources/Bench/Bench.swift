@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ArgumentParser
 import Autograd
 import COpenBLAS
 import Notebook
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 /// `make bench`: how fast the engine is, against the baselines it should reach.
 @main
@@ -34,11 +35,14 @@ struct Bench: ParsableCommand {
 
   func matmulBench() {
     print("Matrix multiply: ours (Tensor matmul) against a raw cblas_sgemm call")
-    let header = "  shape [M,K]·[K,N]".padded(30) + "sgemm GF/s".padded(12, left: true)
+    let header =
+      "  shape [M,K]·[K,N]".padded(30) + "sgemm GF/s".padded(12, left: true)
       + "ours GF/s".padded(11, left: true) + "ratio".padded(7, left: true)
       + "fwd+bwd GF/s".padded(14, left: true) + "ratio".padded(7, left: true)
     print(header)
-    var shapes: [(Int, Int, Int, String)] = [64, 128, 256, 512, 1024].map { ($0, $0, $0, "") }
+    var shapes: [(Int, Int, Int, String)] = [64, 128, 256, 512, 1024].map {
+      ($0, $0, $0, "")
+    }
     if quick { shapes = [(64, 64, 64, ""), (256, 256, 256, "")] }
     shapes += [
       (1024, 128, 384, "q,k,v projection"), (1024, 128, 512, "MLP up"),
@@ -51,7 +55,8 @@ struct Bench: ParsableCommand {
       var c = [Float](repeating: 0, count: m * n)
       let flops = 2 * Double(m * n * k)
       let reps = max(repeats, Int(2e8 / flops))
-      var da = [Float](repeating: 0, count: m * k), db = [Float](repeating: 0, count: k * n)
+      var da = [Float](repeating: 0, count: m * k),
+        db = [Float](repeating: 0, count: k * n)
       // The four are timed in turn, round after round, and each keeps its best: a busy
       // spell on the machine then hurts all alike.
       var raw = Double.infinity, rawAll = Double.infinity
@@ -59,28 +64,34 @@ struct Bench: ParsableCommand {
       for _ in 0..<reps {
         raw = min(raw, secondsTaken { sgemm(false, false, m, n, k, a.data, b.data, &c) })
         // Backward's products: dA = dC·Bᵀ [M,K] and dB = Aᵀ·dC [K,N].
-        rawAll = min(rawAll, secondsTaken {
-          sgemm(false, false, m, n, k, a.data, b.data, &c)
-          sgemm(false, true, m, k, n, c, b.data, &da)
-          sgemm(true, false, k, n, m, a.data, c, &db)
-        })
+        rawAll = min(
+          rawAll,
+          secondsTaken {
+            sgemm(false, false, m, n, k, a.data, b.data, &c)
+            sgemm(false, true, m, k, n, c, b.data, &da)
+            sgemm(true, false, k, n, m, a.data, c, &db)
+          })
         ours = min(ours, secondsTaken { _ = withoutGradient { matmul(a, b) } })
-        both = min(both, secondsTaken {
-          let y = matmul(a, b)
-          y.backward(gradient: c)
-          a.zeroGrad()
-          b.zeroGrad()
-        })
+        both = min(
+          both,
+          secondsTaken {
+            let y = matmul(a, b)
+            y.backward(gradient: c)
+            a.zeroGrad()
+            b.zeroGrad()
+          })
       }
       let name = "  [\(m),\(k)]·[\(k),\(n)]" + (note.isEmpty ? "" : " \(note)")
-      print(name.padded(30) + gf(flops / raw).padded(12, left: true)
-            + gf(flops / ours).padded(11, left: true)
-            + formatted(raw / ours, significantDigits: 3).padded(7, left: true)
-            + gf(3 * flops / both).padded(14, left: true)
-            + formatted(rawAll / both, significantDigits: 3).padded(7, left: true))
+      print(
+        name.padded(30) + gf(flops / raw).padded(12, left: true)
+          + gf(flops / ours).padded(11, left: true)
+          + formatted(raw / ours, significantDigits: 3).padded(7, left: true)
+          + gf(3 * flops / both).padded(14, left: true)
+          + formatted(rawAll / both, significantDigits: 3).padded(7, left: true))
     }
-    print("  (ratio = raw sgemm time / our time; forward+backward is compared with the"
-          + " same\n   three sgemm calls, transposes included, on preallocated outputs)\n")
+    print(
+      "  (ratio = raw sgemm time / our time; forward+backward is compared with the"
+        + " same\n   three sgemm calls, transposes included, on preallocated outputs)\n")
   }
 
   /// A raw row-major cblas_sgemm into a preallocated output: the baseline.
@@ -88,9 +99,10 @@ struct Bench: ParsableCommand {
     _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
     _ a: [Float], _ b: [Float], _ c: inout [Float]
   ) {
-    cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-                transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), 0, &c, Int32(n))
+    cblas_sgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+      transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+      a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), 0, &c, Int32(n))
   }
 
   func gf(_ flopsPerSecond: Double) -> String {
@@ -101,8 +113,9 @@ struct Bench: ParsableCommand {
 
   func elementwiseBench() {
     let count = quick ? 1 << 20 : 1 << 22
-    print("Elementwise on \(count) Floats (\(count * 4 / 1_048_576) MiB per array),"
-          + " G elements/s")
+    print(
+      "Elementwise on \(count) Floats (\(count * 4 / 1_048_576) MiB per array),"
+        + " G elements/s")
     var generator = SeededGenerator(seed: 2)
     let x = Tensor.uniform([count], low: -4, high: 4, using: &generator)
     let y = Tensor.uniform([count], low: -4, high: 4, using: &generator)

@@ -36,11 +36,13 @@ struct Build: ParsableCommand {
     let regions = try collectRegions()
     var used = Set<String>()
     var files: [String] = []
-    try FileManager.default.createDirectory(atPath: "book/build",
-                                            withIntermediateDirectories: true)
+    try FileManager.default.createDirectory(
+      atPath: "book/build",
+      withIntermediateDirectories: true)
     for name in try common.chapterNames() {
       let started = Date()
-      let text = try String(contentsOfFile: "Chapters/\(name)/main.swift", encoding: .utf8)
+      let text = try String(
+        contentsOfFile: "Chapters/\(name)/main.swift", encoding: .utf8)
       let source = try LiterateSource(text)
       let run = try runChapter(name, binPath: common.binPath, markers: true)
       var page = try ChapterPage(source: source, transcript: run, chapter: name)
@@ -54,8 +56,9 @@ struct Build: ParsableCommand {
     }
     let unused = Set(regions.byName.keys).subtracting(used).sorted()
     guard unused.isEmpty || !common.chapters.isEmpty else {
-      throw BookError("regions never shown in a chapter: \(unused.joined(separator: ", "))"
-                      + " (include them with @code(name) or remove their MARK lines)")
+      throw BookError(
+        "regions never shown in a chapter: \(unused.joined(separator: ", "))"
+          + " (include them with @code(name) or remove their MARK lines)")
     }
     try writeMetadata()
     if !markdownOnly { try runPandoc(chapters: files) }
@@ -72,21 +75,24 @@ struct Build: ParsableCommand {
     return regions
   }
 
-  func checkFigures(_ figures: [String], writtenAfter start: Date, chapter: String) throws {
+  func checkFigures(_ figures: [String], writtenAfter start: Date, chapter: String) throws
+  {
     for figure in figures {
       let attributes = try? FileManager.default.attributesOfItem(atPath: figure)
       guard let modified = attributes?[.modificationDate] as? Date else {
         throw BookError("\(chapter) shows \(figure), but the chapter did not write it")
       }
       guard modified >= start.addingTimeInterval(-1) else {
-        throw BookError("\(chapter) shows \(figure), but this run did not rewrite it "
-                        + "(a stale figure)")
+        throw BookError(
+          "\(chapter) shows \(figure), but this run did not rewrite it "
+            + "(a stale figure)")
       }
     }
   }
 
   func writeMetadata() throws {
-    let revision = (try? shell("git", ["describe", "--always", "--dirty"]))?.trimmed
+    let revision =
+      (try? shell("git", ["describe", "--always", "--dirty"]))?.trimmed
       ?? "unknown"
     let formatter = DateFormatter()
     formatter.dateFormat = "yyyy-MM-dd"
@@ -100,18 +106,28 @@ struct Build: ParsableCommand {
   }
 
   func runPandoc(chapters: [String]) throws {
-    try FileManager.default.createDirectory(atPath: "book/out",
-                                            withIntermediateDirectories: true)
-    let inputs = ["book/metadata.yaml", "book/build/revision.yaml", "book/preface.md"]
+    try FileManager.default.createDirectory(
+      atPath: "book/out",
+      withIntermediateDirectories: true)
+    let inputs =
+      ["book/metadata.yaml", "book/build/revision.yaml", "book/preface.md"]
       + chapters
-    let common = ["--from", "markdown", "--toc", "--number-sections",
-                  "--lua-filter", "book/filters/book.lua", "--resource-path", "."]
+    let common = [
+      "--from", "markdown", "--toc", "--number-sections",
+      "--lua-filter", "book/filters/book.lua", "--resource-path", ".",
+    ]
     let pdf = "book/out/mm-interleaved-from-scratch.pdf"
     let html = "book/out/mm-interleaved-from-scratch.html"
-    try pandoc(inputs + common + ["--pdf-engine", "xelatex", "--include-in-header",
-                                  "book/latex/header.tex", "-o", pdf])
-    try pandoc(inputs + common + ["--self-contained", "--mathml", "--css",
-                                  "book/html/style.css", "-o", html])
+    try pandoc(
+      inputs + common + [
+        "--pdf-engine", "xelatex", "--include-in-header",
+        "book/latex/header.tex", "-o", pdf,
+      ])
+    try pandoc(
+      inputs + common + [
+        "--self-contained", "--mathml", "--css",
+        "book/html/style.css", "-o", html,
+      ])
     print("  wrote \(pdf)\n  wrote \(html)")
   }
 
@@ -141,15 +157,18 @@ struct CheckTranscripts: ParsableCommand {
       let transcript = withoutTimings(output)
       let expectedFile = "Transcripts/\(name).txt"
       if bless {
-        try FileManager.default.createDirectory(atPath: "Transcripts",
-                                                withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+          atPath: "Transcripts",
+          withIntermediateDirectories: true)
         try transcript.write(toFile: expectedFile, atomically: true, encoding: .utf8)
         print("  \(name): blessed \(expectedFile)")
         continue
       }
-      guard let expected = try? String(contentsOfFile: expectedFile, encoding: .utf8) else {
-        throw BookError("\(expectedFile) is missing: run `make bless` once the chapter "
-                        + "prints what it should")
+      guard let expected = try? String(contentsOfFile: expectedFile, encoding: .utf8)
+      else {
+        throw BookError(
+          "\(expectedFile) is missing: run `make bless` once the chapter "
+            + "prints what it should")
       }
       if let difference = firstDifference(expected, transcript) {
         print("  \(name): transcript differs from \(expectedFile)\n\(difference)")
@@ -159,8 +178,9 @@ struct CheckTranscripts: ParsableCommand {
       }
     }
     guard failed.isEmpty else {
-      throw BookError("transcripts differ: \(failed.joined(separator: ", ")). If the change "
-                      + "is intended, run `make bless` and commit the new transcripts.")
+      throw BookError(
+        "transcripts differ: \(failed.joined(separator: ", ")). If the change "
+          + "is intended, run `make bless` and commit the new transcripts.")
     }
   }
 }
@@ -206,8 +226,9 @@ func execute(
   _ command: String, _ arguments: [String], environment: [String: String]? = nil
 ) throws -> (status: Int32, output: String, errors: String) {
   let process = Process()
-  process.executableURL = URL(fileURLWithPath: command.contains("/")
-                              ? command : "/usr/bin/env")
+  process.executableURL = URL(
+    fileURLWithPath: command.contains("/")
+      ? command : "/usr/bin/env")
   process.arguments = command.contains("/") ? arguments : [command] + arguments
   if let environment { process.environment = environment }
   let out = Pipe(), err = Pipe()
@@ -225,6 +246,8 @@ func execute(
   let outputData = out.fileHandleForReading.readDataToEndOfFile()
   group.wait()
   process.waitUntilExit()
-  return (process.terminationStatus, String(decoding: outputData, as: UTF8.self),
-          String(decoding: errorData, as: UTF8.self))
+  return (
+    process.terminationStatus, String(decoding: outputData, as: UTF8.self),
+    String(decoding: errorData, as: UTF8.self)
+  )
 }

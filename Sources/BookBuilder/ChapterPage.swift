@@ -18,13 +18,15 @@ struct ChapterPage {
       guard line.hasPrefix("\u{1E}"), let end = line.firstIndex(of: "\u{1F}"),
         let number = Int(line[line.index(after: line.startIndex)..<end])
       else {
-        throw BookError("\(chapter): output line \"\(line.prefix(60))\" was printed "
-                        + "without `show`; use show(...) so the book can place it")
+        throw BookError(
+          "\(chapter): output line \"\(line.prefix(60))\" was printed "
+            + "without `show`; use show(...) so the book can place it")
       }
       if let declaration = source.declarations.first(where: { $0.contains(number) }) {
-        throw BookError("\(chapter): line \(number) prints from inside the declaration "
-                        + "at line \(declaration.lowerBound); return the text and `show` "
-                        + "it at top level so the book places it under the right cell")
+        throw BookError(
+          "\(chapter): line \(number) prints from inside the declaration "
+            + "at line \(declaration.lowerBound); return the text and `show` "
+            + "it at top level so the book places it under the right cell")
       }
       guard let cell = source.cellIndex(containing: number) else {
         throw BookError("\(chapter): output from line \(number), which is not code")
@@ -61,7 +63,8 @@ struct ChapterPage {
           throw BookError("@code(\(name)): no region `// MARK: book:\(name)` in Sources/")
         }
         usedRegions.append(name)
-        lines.append("::: {.listing}\n*\(region.file)*\n:::\n\n```swift\n\(region.code)\n```")
+        lines.append(
+          "::: {.listing}\n*\(region.file)*\n:::\n\n```swift\n\(region.code)\n```")
       } else {
         lines.append(String(line))
         figures += figureReferences(in: String(line))

@@ -15,7 +15,8 @@ struct LiterateSource {
   let declarations: [ClosedRange<Int>]
 
   init(_ text: String) throws {
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(
+      String.init)
     var cells: [Cell] = []
     var prose: [String] = [], code: [String] = []
     var proseStart = 0, codeStart = 0
@@ -24,14 +25,17 @@ struct LiterateSource {
       if let first = code.firstIndex(where: { !$0.trimmed.isEmpty }),
         let last = code.lastIndex(where: { !$0.trimmed.isEmpty })
       {
-        cells.append(.code(code[first...last].joined(separator: "\n"),
-                           lines: (codeStart + first)...(codeStart + last)))
+        cells.append(
+          .code(
+            code[first...last].joined(separator: "\n"),
+            lines: (codeStart + first)...(codeStart + last)))
       }
       code = []
     }
     func flushProse(before line: Int) {
       if !prose.isEmpty {
-        cells.append(.prose(prose.joined(separator: "\n"), lines: proseStart...(line - 1)))
+        cells.append(
+          .prose(prose.joined(separator: "\n"), lines: proseStart...(line - 1)))
       }
       prose = []
     }
@@ -40,8 +44,11 @@ struct LiterateSource {
       let trimmed = line.trimmed
       if inBlock {
         if trimmed.hasSuffix("*/") {
-          let body = String(line.dropLast(line.count - (line.range(of: "*/")!.lowerBound
-            .utf16Offset(in: line))))
+          let body = String(
+            line.dropLast(
+              line.count
+                - (line.range(of: "*/")!.lowerBound
+                  .utf16Offset(in: line))))
           if !body.trimmed.isEmpty { prose.append(body) }
           inBlock = false
         } else {
@@ -102,14 +109,18 @@ struct LiterateSource {
 
   /// Top-level declarations found by counting braces (ignoring strings and comments).
   static func topLevelDeclarations(_ lines: [String]) -> [ClosedRange<Int>] {
-    let keywords = ["func ", "struct ", "class ", "final class ", "enum ", "extension ",
-                    "private func ", "fileprivate func ", "@inline(__always) func "]
+    let keywords = [
+      "func ", "struct ", "class ", "final class ", "enum ", "extension ",
+      "private func ", "fileprivate func ", "@inline(__always) func ",
+    ]
     var ranges: [ClosedRange<Int>] = []
     var depth = 0
     var start: Int?
     for (index, line) in lines.enumerated() {
       let code = line.withoutStringsAndComments
-      if depth == 0, start == nil, keywords.contains(where: { line.trimmed.hasPrefix($0) }) {
+      if depth == 0, start == nil,
+        keywords.contains(where: { line.trimmed.hasPrefix($0) })
+      {
         start = index + 1
       }
       for character in code {

@@ -1,28 +1,39 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import ArgumentParser
 import Autograd
 import CPNG
 import Notebook
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// `make doctor`: what a bug report needs, in one paste.
 @main
 struct Doctor: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Check the toolchain, the system libraries and the book tools; time a matmul.")
+    abstract:
+      "Check the toolchain, the system libraries and the book tools; time a matmul.")
 
   func run() throws {
     print("MM-Interleaved from Scratch · self-check")
-    print(row("Swift", toolVersion("swift --version 2>&1")
-              ?? "swift not on PATH (this binary: \(compilerVersion()))"))
+    print(
+      row(
+        "Swift",
+        toolVersion("swift --version 2>&1")
+          ?? "swift not on PATH (this binary: \(compilerVersion()))"))
     print(row("OS", operatingSystem()))
     print(row("CPU", cpuModel() + " · \(processorCount()) cores"))
-    print(row("build", _isDebugAssertConfiguration()
-      ? "DEBUG (slow: run with -c release)" : "release (optimised)"))
+    print(
+      row(
+        "build",
+        _isDebugAssertConfiguration()
+          ? "DEBUG (slow: run with -c release)" : "release (optimised)"))
     Engine.configure(threads: 1)
-    print(row("OpenBLAS", "core \(BLAS.coreName) · \(BLAS.threads) thread(s) "
-              + "(the book's default)"))
+    print(
+      row(
+        "OpenBLAS",
+        "core \(BLAS.coreName) · \(BLAS.threads) thread(s) "
+          + "(the book's default)"))
     print(row("OpenBLAS config", BLAS.configuration))
     print(row("OPENBLAS_CORETYPE", environment("OPENBLAS_CORETYPE") ?? "(not set)"))
     print(row("libpng", String(cString: mmi_png_version()) + pngRoundTrip()))
@@ -51,16 +62,21 @@ struct Doctor: ParsableCommand {
   func operatingSystem() -> String {
     var name = utsname()
     uname(&name)
-    let release = withUnsafeBytes(of: name.release) { String(decoding: $0.prefix { $0 != 0 },
-                                                             as: UTF8.self) }
-    let pretty = firstLine(of: "/etc/os-release", startingWith: "PRETTY_NAME=")?
+    let release = withUnsafeBytes(of: name.release) {
+      String(
+        decoding: $0.prefix { $0 != 0 },
+        as: UTF8.self)
+    }
+    let pretty =
+      firstLine(of: "/etc/os-release", startingWith: "PRETTY_NAME=")?
       .replacingQuotes() ?? "unknown distribution"
     return "\(pretty) · Linux \(release)"
   }
 
   func cpuModel() -> String {
     firstLine(of: "/proc/cpuinfo", startingWith: "model name")?
-      .split(separator: ":", maxSplits: 1).last.map { String($0).trimmed } ?? "unknown CPU"
+      .split(separator: ":", maxSplits: 1).last.map { String($0).trimmed }
+      ?? "unknown CPU"
   }
 
   func processorCount() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
@@ -99,8 +115,10 @@ struct Doctor: ParsableCommand {
     guard let pipe = popen(command + " 2>/dev/null", "r") else { return nil }
     var buffer = [CChar](repeating: 0, count: 512)
     let line = fgets(&buffer, 512, pipe).map { _ in
-      String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
-             as: UTF8.self).trimmed
+      String(
+        decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
+        as: UTF8.self
+      ).trimmed
     }
     let status = pclose(pipe)
     return status == 0 ? line : nil
@@ -111,8 +129,9 @@ struct Doctor: ParsableCommand {
     defer { fclose(file) }
     var buffer = [CChar](repeating: 0, count: 1024)
     while fgets(&buffer, 1024, file) != nil {
-      let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
-                        as: UTF8.self)
+      let line = String(
+        decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) },
+        as: UTF8.self)
       if line.hasPrefix(prefix) { return String(line.dropFirst(prefix.count)).trimmed }
     }
     return nil

@@ -1,9 +1,10 @@
+import Autograd
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Autograd
 
 /// A line chart of one or more series, drawn from the numbers a chapter computed.
 /// `save(to:)` writes the PNG and, beside it, a CSV of the same numbers so a reader
@@ -13,7 +14,9 @@ public struct LineChart {
     public var name: String
     public var points: [(x: Double, y: Double)]
     public var showsPoints: Bool
-    public init(_ name: String, _ points: [(x: Double, y: Double)], showsPoints: Bool = false) {
+    public init(
+      _ name: String, _ points: [(x: Double, y: Double)], showsPoints: Bool = false
+    ) {
       self.name = name
       self.points = points
       self.showsPoints = showsPoints
@@ -34,14 +37,17 @@ public struct LineChart {
     self.yLabel = yLabel
   }
 
-  public mutating func add(_ name: String, _ points: [(x: Double, y: Double)],
-                           showsPoints: Bool = false) {
+  public mutating func add(
+    _ name: String, _ points: [(x: Double, y: Double)],
+    showsPoints: Bool = false
+  ) {
     series.append(Series(name, points, showsPoints: showsPoints))
   }
 
   public mutating func add(_ name: String, values: [Double], showsPoints: Bool = false) {
-    add(name, values.enumerated().map { (Double($0.offset), $0.element) },
-        showsPoints: showsPoints)
+    add(
+      name, values.enumerated().map { (Double($0.offset), $0.element) },
+      showsPoints: showsPoints)
   }
 
   /// Draws the chart.
@@ -49,7 +55,8 @@ public struct LineChart {
     var canvas = Canvas(width: width, height: height)
     let plot = (left: 120, top: 60, right: width - 30, bottom: height - 80)
     let all = series.flatMap(\.points).filter { $0.x.isFinite && $0.y.isFinite }
-    let xs = all.map { transform($0.x, logScaleX) }, ys = all.map { transform($0.y, logScaleY) }
+    let xs = all.map { transform($0.x, logScaleX) },
+      ys = all.map { transform($0.y, logScaleY) }
     let xAxis = Axis(xs.min() ?? 0, xs.max() ?? 1, logarithmic: logScaleX)
     let yAxis = Axis(ys.min() ?? 0, ys.max() ?? 1, logarithmic: logScaleY)
     func px(_ x: Double) -> Double {
@@ -62,25 +69,33 @@ public struct LineChart {
     }
     // Grid and tick labels.
     for tick in yAxis.ticks {
-      let y = Int(Double(plot.bottom) - yAxis.fraction(tick) * Double(plot.bottom - plot.top))
-      canvas.fill(x: plot.left, y: y, width: plot.right - plot.left, height: 1, .lightGrey)
+      let y = Int(
+        Double(plot.bottom) - yAxis.fraction(tick) * Double(plot.bottom - plot.top))
+      canvas.fill(
+        x: plot.left, y: y, width: plot.right - plot.left, height: 1, .lightGrey)
       let label = yAxis.label(tick)
       canvas.text(label, x: plot.left - 10 - Canvas.textWidth(label), y: y - 7)
     }
     for tick in xAxis.ticks {
-      let x = Int(Double(plot.left) + xAxis.fraction(tick) * Double(plot.right - plot.left))
+      let x = Int(
+        Double(plot.left) + xAxis.fraction(tick) * Double(plot.right - plot.left))
       canvas.fill(x: x, y: plot.top, width: 1, height: plot.bottom - plot.top, .lightGrey)
       let label = xAxis.label(tick)
       canvas.text(label, x: x - Canvas.textWidth(label) / 2, y: plot.bottom + 10)
     }
     // Frame, title, axis labels.
-    canvas.fill(x: plot.left, y: plot.bottom, width: plot.right - plot.left, height: 2, .black)
-    canvas.fill(x: plot.left, y: plot.top, width: 2, height: plot.bottom - plot.top, .black)
-    canvas.text(title, x: (width - Canvas.textWidth(title, scale: 3)) / 2, y: 15, scale: 3)
-    canvas.text(xLabel, x: (plot.left + plot.right - Canvas.textWidth(xLabel)) / 2,
-                y: height - 35)
-    canvas.text(yLabel, x: 20, y: (plot.top + plot.bottom + Canvas.textWidth(yLabel)) / 2,
-                vertical: true)
+    canvas.fill(
+      x: plot.left, y: plot.bottom, width: plot.right - plot.left, height: 2, .black)
+    canvas.fill(
+      x: plot.left, y: plot.top, width: 2, height: plot.bottom - plot.top, .black)
+    canvas.text(
+      title, x: (width - Canvas.textWidth(title, scale: 3)) / 2, y: 15, scale: 3)
+    canvas.text(
+      xLabel, x: (plot.left + plot.right - Canvas.textWidth(xLabel)) / 2,
+      y: height - 35)
+    canvas.text(
+      yLabel, x: 20, y: (plot.top + plot.bottom + Canvas.textWidth(yLabel)) / 2,
+      vertical: true)
     // Data.
     for (k, s) in series.enumerated() {
       let color = Color.palette[k % Color.palette.count]
@@ -105,8 +120,9 @@ public struct LineChart {
     canvas.fill(x: x + 1, y: y + 1, width: boxWidth - 2, height: boxHeight - 2, .white)
     for (k, s) in series.enumerated() {
       let rowY = y + 10 + k * 24
-      canvas.fill(x: x + 10, y: rowY + 5, width: 30, height: 4,
-                  Color.palette[k % Color.palette.count])
+      canvas.fill(
+        x: x + 10, y: rowY + 5, width: 30, height: 4,
+        Color.palette[k % Color.palette.count])
       canvas.text(s.name, x: x + 48, y: rowY)
     }
   }
@@ -116,10 +132,14 @@ public struct LineChart {
     try render().writePNG(to: path)
     var csv = "series,x,y\n"
     for s in series {
-      for p in s.points { csv += "\(s.name),\(formatted(p.x, significantDigits: 6)),"
-        + "\(formatted(p.y, significantDigits: 6))\n" }
+      for p in s.points {
+        csv +=
+          "\(s.name),\(formatted(p.x, significantDigits: 6)),"
+          + "\(formatted(p.y, significantDigits: 6))\n"
+      }
     }
-    let csvPath = path.hasSuffix(".png") ? String(path.dropLast(4)) + ".csv" : path + ".csv"
+    let csvPath =
+      path.hasSuffix(".png") ? String(path.dropLast(4)) + ".csv" : path + ".csv"
     try writeTextFile(csv, to: csvPath)
   }
 }
@@ -156,7 +176,8 @@ struct Axis {
   func fraction(_ v: Double) -> Double { (v - low) / (high - low) }
 
   func label(_ tick: Double) -> String {
-    logarithmic ? formatted(pow(10, tick), significantDigits: 3)
+    logarithmic
+      ? formatted(pow(10, tick), significantDigits: 3)
       : formatted(Swift.abs(tick) < 1e-12 ? 0 : tick, significantDigits: 3)
   }
 }

@@ -30,14 +30,17 @@ public struct ProgressBar {
     let now = clock.now
     guard done >= total || now - lastDrawn > .milliseconds(100) else { return }
     lastDrawn = now
-    let elapsed = Double((now - start).components.seconds)
+    let elapsed =
+      Double((now - start).components.seconds)
       + Double((now - start).components.attoseconds) * 1e-18
     let fraction = Double(done) / Double(total)
     let remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
     let filled = Int(fraction * 30)
-    let bar = String(repeating: "█", count: filled)
+    let bar =
+      String(repeating: "█", count: filled)
       + String(repeating: "·", count: 30 - filled)
-    let text = "\r\(label) \(bar) \(Int(fraction * 100))% ETA \(Int(remaining.rounded()))s "
+    let text =
+      "\r\(label) \(bar) \(Int(fraction * 100))% ETA \(Int(remaining.rounded()))s "
       + note
     writeToStandardError(text)
     if done >= total { writeToStandardError("\n") }

@@ -81,7 +81,9 @@ let reductionCases: [Case] = [
     $0[0].variance(unbiased: true)
   },
   Case(name: "max last axis", shapes: [[3, 5]]) { $0[0].max(axis: -1) },
-  Case(name: "max axis 0 keep", shapes: [[4, 3]]) { $0[0].max(axis: 0, keepingDims: true) },
+  Case(name: "max axis 0 keep", shapes: [[4, 3]]) {
+    $0[0].max(axis: 0, keepingDims: true)
+  },
   Case(name: "max all", shapes: [[2, 3, 2]]) { $0[0].max() },
 ]
 
@@ -120,7 +122,9 @@ let matmulCases: [Case] = [
 ]
 
 let shapeCases: [Case] = [
-  Case(name: "reshape", shapes: [[2, 3, 4]]) { $0[0].reshaped([6, -1]) * $0[0].reshaped([6, 4]) },
+  Case(name: "reshape", shapes: [[2, 3, 4]]) {
+    $0[0].reshaped([6, -1]) * $0[0].reshaped([6, 4])
+  },
   Case(name: "permute", shapes: [[2, 3, 4]]) { $0[0].permuted([2, 0, 1]) },
   Case(name: "transpose", shapes: [[3, 4]]) { $0[0].transposed() },
   Case(name: "transpose axes 0,2", shapes: [[2, 3, 4]]) { $0[0].transposed(0, 2) },

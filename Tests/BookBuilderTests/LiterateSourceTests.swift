@@ -1,0 +1,93 @@
+import Testing
+
+@testable import BookBuilder
+
+@Suite("Literate chapters become Markdown")
+struct LiterateSourceTests {
+  let chapter = """
+    /*:
+    # Title
+    Some prose.
+    */
+    import Notebook
+    let x = 1
+    show(x)
+    //: More prose, with a region:
+    //: @code(sample)
+    func helper() -> Int {
+      show("from a helper")
+      return 2
+    }
+    show(helper())
+    """
+
+  @Test func splitsProseAndCodeWithLineNumbers() throws {
+    let source = try LiterateSource(chapter)
+    #expect(source.cells.count == 4)
+    #expect(source.cells[0] == .prose("# Title\nSome prose.", lines: 1...4))
+    #expect(source.cells[1] == .code("import Notebook\nlet x = 1\nshow(x)", lines: 5...7))
+    guard case .prose(let text, _) = source.cells[2] else {
+      Issue.record("expected prose")
+      return
+    }
+    #expect(text == "More prose, with a region:\n@code(sample)")
+    #expect(source.declarations == [10...13])
+  }
+
+  @Test func placesOutputUnderTheCellThatPrintedIt() throws {
+    let source = try LiterateSource(chapter)
+    var regions = Regions()
+    try regions.scan(
+      "x\n  // MARK: book:sample\n  let y = 2\n  // MARK: end\n", file: "Sources/A.swift")
+    var page = try ChapterPage(
+      source: source, transcript: "\u{1E}7\u{1F}1\n\u{1E}14\u{1F}2\n", chapter: "Test")
+    let markdown = try page.markdown(regions: regions)
+    #expect(markdown.contains("show(x)\n```\n\n```{.output}\n1\n```"))
+    #expect(markdown.contains("```swift\nlet y = 2\n```"))
+    #expect(markdown.contains("show(helper())\n```\n\n```{.output}\n2\n```"))
+    #expect(page.usedRegions == ["sample"])
+  }
+
+  @Test func rejectsOutputFromInsideADeclaration() throws {
+    let source = try LiterateSource(chapter)
+    #expect(throws: BookError.self) {
+      _ = try ChapterPage(
+        source: source, transcript: "\u{1E}11\u{1F}from a helper\n", chapter: "Test")
+    }
+  }
+
+  @Test func rejectsUnmarkedOutput() throws {
+    let source = try LiterateSource(chapter)
+    #expect(throws: BookError.self) {
+      _ = try ChapterPage(
+        source: source, transcript: "printed with print\n", chapter: "T")
+    }
+  }
+
+  @Test func missingRegionFailsTheBuild() throws {
+    let source = try LiterateSource(chapter)
+    var page = try ChapterPage(source: source, transcript: "", chapter: "Test")
+    #expect(throws: BookError.self) { _ = try page.markdown(regions: Regions()) }
+  }
+
+  @Test func regionErrors() {
+    var regions = Regions()
+    #expect(throws: BookError.self) {
+      try regions.scan("// MARK: book:a\nlet x = 1\n", file: "open.swift")
+    }
+    #expect(throws: BookError.self) {
+      try regions.scan("// MARK: end\n", file: "stray.swift")
+    }
+    var twice = Regions()
+    #expect(throws: BookError.self) {
+      try twice.scan("// MARK: book:a\n// MARK: end\n", file: "one.swift")
+      try twice.scan("// MARK: book:a\n// MARK: end\n", file: "two.swift")
+    }
+  }
+
+  @Test func timingLinesAreSetAside() {
+    #expect(withoutTimings("a\n⏱ 3 ms\nb") == "a\nb")
+    #expect(firstDifference("a\nb", "a\nc") != nil)
+    #expect(firstDifference("a\nb", "a\nb") == nil)
+  }
+}
