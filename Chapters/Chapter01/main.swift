@@ -416,7 +416,7 @@ e^88.7 is), and ∞/∞ is not a number.
 let logits = Tensor([1000, 1001, 1002])
 let literal = logits.data.map { expf($0) }
 let literalSum = literal.reduce(0, +)
-show("literal softmax of [1000, 1001, 1002]:", literal.map { $0 / literalSum })
+show("literal softmax of [1000, 1001, 1002]:", Tensor(literal.map { $0 / literalSum }))
 show("stable softmax:                      ", logits.softmax())
 /*:
 Subtracting the largest logit first changes nothing mathematically (the factor

@@ -1,15 +1,17 @@
 #include "csupport.h"
+#include <stdlib.h>  // defines __GLIBC__ on glibc systems
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
 int mmi_keep_freed_memory(void) {
 #if defined(__GLIBC__)
-  // Blocks up to 512 MiB come from the heap (not a fresh mmap each time), and the
-  // heap is trimmed only when 1 GiB sits free at its top.
-  int ok = mallopt(M_MMAP_THRESHOLD, 512 * 1024 * 1024);
-  ok &= mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
-  return ok;
+  // Blocks up to 32 MiB (the largest threshold glibc accepts on 64-bit systems) come
+  // from the heap rather than a fresh mmap each time, and the heap is trimmed only
+  // when 256 MiB sit free at its top.
+  int mmapOK = mallopt(M_MMAP_THRESHOLD, 32 * 1024 * 1024);
+  int trimOK = mallopt(M_TRIM_THRESHOLD, 256 * 1024 * 1024);
+  return mmapOK && trimOK;
 #else
   return 0;
 #endif
