@@ -51,7 +51,9 @@ let package = Package(
       ]),
     .executableTarget(
       name: "BookBuilder",
-      dependencies: [.product(name: "ArgumentParser", package: "swift-argument-parser")]),
+      dependencies: [
+        "Notebook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
 
     // Tests (Swift Testing only).
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),

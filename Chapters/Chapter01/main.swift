@@ -152,7 +152,8 @@ dy/dx = 2x + 1:
 let x = Scalar(3)
 let y = x * x + x
 y.backward()
-show("y = x·x + x at x = 3:  dy/dx =", x.grad, " (2x + 1 =", 2 * x.value + 1, ")")
+show("y = x·x + x at x = 3:  dy/dx = \(rounded: x.grad)",
+     " (2x + 1 = \(rounded: 2 * x.value + 1))")
 /*:
 ## From numbers to tensors
 

@@ -125,10 +125,7 @@ extension Tensor {
     _ shape: [Int], mean: Float = 0, std: Float = 1,
     using generator: inout SeededGenerator, requiresGrad: Bool = false
   ) -> Tensor {
-    let n = shape.reduce(1, *)
-    var values = [Float](repeating: 0, count: n)
-    for i in 0..<n { values[i] = mean + std * generator.nextNormal() }
-    return Tensor(shape: shape, data: values, requiresGrad: requiresGrad)
+    drawn(shape, requiresGrad) { mean + std * generator.nextNormal() }
   }
 
   /// Draws from U[low, high).
@@ -136,9 +133,14 @@ extension Tensor {
     _ shape: [Int], low: Float = 0, high: Float = 1,
     using generator: inout SeededGenerator, requiresGrad: Bool = false
   ) -> Tensor {
-    let n = shape.reduce(1, *)
-    var values = [Float](repeating: 0, count: n)
-    for i in 0..<n { values[i] = generator.uniform(low, high) }
+    drawn(shape, requiresGrad) { generator.uniform(low, high) }
+  }
+
+  /// A tensor whose values are drawn one by one, in storage order.
+  private static func drawn(
+    _ shape: [Int], _ requiresGrad: Bool, _ draw: () -> Float
+  ) -> Tensor {
+    let values = (0..<shape.reduce(1, *)).map { _ in draw() }
     return Tensor(shape: shape, data: values, requiresGrad: requiresGrad)
   }
 

@@ -1,3 +1,4 @@
+import Notebook
 /// Turns one chapter's source and its marked output into Markdown for pandoc.
 struct ChapterPage {
   let source: LiterateSource

@@ -1,3 +1,5 @@
+import Notebook
+
 /// A literate chapter split into prose and code cells, with source line numbers.
 ///
 /// Prose is Swift markup comments, the Playground convention: lines starting with
@@ -137,13 +139,6 @@ struct LiterateSource {
 }
 
 extension String {
-  var trimmed: String {
-    var s = Substring(self)
-    while let c = s.first, c.isWhitespace { s.removeFirst() }
-    while let c = s.last, c.isWhitespace { s.removeLast() }
-    return String(s)
-  }
-
   /// The line with string literals and a trailing // comment removed (roughly: enough
   /// to count braces in the chapters' code).
   var withoutStringsAndComments: String {

@@ -1,3 +1,4 @@
+import Notebook
 /// Named regions of library code the chapters show: the lines between
 /// `// MARK: book:NAME` and `// MARK: end` in a file under Sources/. The book shows
 /// the code that compiles, never a copy.

@@ -139,13 +139,6 @@ struct Doctor: ParsableCommand {
 }
 
 extension String {
-  var trimmed: String {
-    var s = Substring(self)
-    while let c = s.first, c.isWhitespace { s.removeFirst() }
-    while let c = s.last, c.isWhitespace { s.removeLast() }
-    return String(s)
-  }
-
   func replacingQuotes() -> String { filter { $0 != "\"" } }
 
   func padding(_ width: Int) -> String {

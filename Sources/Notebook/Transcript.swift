@@ -76,3 +76,13 @@ public func secondsTaken(_ body: () throws -> Void) rethrows -> Double {
 public func bestSeconds(repeats: Int, _ body: () -> Void) -> Double {
   (0..<max(repeats, 1)).map { _ in secondsTaken(body) }.min()!
 }
+
+extension String {
+  /// The string without leading and trailing whitespace (Foundation-free).
+  public var trimmed: String {
+    var s = Substring(self)
+    while let c = s.first, c.isWhitespace { s.removeFirst() }
+    while let c = s.last, c.isWhitespace { s.removeLast() }
+    return String(s)
+  }
+}
