@@ -5,6 +5,11 @@ SWIFT ?= swift
 # `swift test -c release` in one folder would rebuild everything each time.
 BIN := .build/release
 CHAPTER ?= Chapter01
+# Transcripts and the book must not depend on which OpenBLAS kernel a CPU gets (the
+# kernels add in different orders, and training amplifies the last bits). On CPUs with
+# AVX2 we pin the Haswell kernels for them, as the reference machine does.
+PINNED_BLAS := $(if $(OPENBLAS_CORETYPE),,$(if $(shell grep -m1 -ow avx2 /proc/cpuinfo \
+	2>/dev/null),OPENBLAS_CORETYPE=Haswell))
 APT_PACKAGES := libopenblas-dev libpng-dev pandoc texlive-xetex \
 	texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern \
 	fonts-dejavu-core
@@ -54,13 +59,13 @@ demo: build
 
 test: build
 	$(SWIFT) test
-	$(BIN)/BookBuilder check-transcripts --bin-path $(BIN)
+	$(PINNED_BLAS) $(BIN)/BookBuilder check-transcripts --bin-path $(BIN)
 
 bless: build
-	$(BIN)/BookBuilder check-transcripts --bin-path $(BIN) --bless
+	$(PINNED_BLAS) $(BIN)/BookBuilder check-transcripts --bin-path $(BIN) --bless
 
 book: build
-	$(BIN)/BookBuilder build --bin-path $(BIN)
+	$(PINNED_BLAS) $(BIN)/BookBuilder build --bin-path $(BIN)
 
 bench: build
 	$(BIN)/Bench
