@@ -250,9 +250,17 @@ show("inside withoutGradient, requiresGrad =", evaluated.requiresGrad,
 ## Elementwise functions, and a faster exp
 
 A unary function needs its value and its derivative; the derivative is often cheaper
-from the output (d eˣ/dx = eˣ, d tanh x/dx = 1 − tanh² x), so `map` offers both:
+from the output (d eˣ/dx = eˣ, d tanh x/dx = 1 − tanh² x), so it receives both:
 
 @code(unary)
+
+> **Swift sidebar: generics and specialisation.** `apply` is generic over the
+> function's type. For each concrete type (`Exp`, `Tanh`, …) the compiler makes a
+> specialised copy of `apply` in which `value` and `derivative` are ordinary inlined
+> code, so both loops become vector instructions. Storing two closures instead would
+> leave an indirect call on every element: on the machine that built this book the
+> backward loop of tanh ran about four times slower that way. For one-off experiments
+> `x.map("name", f, derivative: df)` takes closures anyway.
 
 Networks evaluate exponentials by the billion (in softmax, sigmoid, tanh, GELU,
 SiLU), and glibc's `expf` and `tanhf` are slow: about 0.7 and 0.1 billion per second

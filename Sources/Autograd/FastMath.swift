@@ -8,7 +8,7 @@
 /// No branches: the range checks are selects, so loops over arrays stay SIMD.
 public enum FastMath {
   /// eʳ − 1 for |r| ≤ ln2/2, by Horner's rule.
-  @inline(__always)
+  @inlinable @inline(__always)
   static func expm1Reduced(_ r: Float) -> Float {
     let p: Float = 1.0 / 5040
     var q = p * r + 1.0 / 720
@@ -21,7 +21,7 @@ public enum FastMath {
   }
 
   /// Splits x into n·ln2 + r; returns 2ⁿ and r.
-  @inline(__always)
+  @inlinable @inline(__always)
   static func reduce(_ x: Float) -> (twoToN: Float, r: Float) {
     // Adding 1.5·2²³ rounds x·log₂e to an integer in the low mantissa bits
     // (round-to-nearest, without a slow conversion instruction).
@@ -38,7 +38,7 @@ public enum FastMath {
   /// eˣ with relative error about 2e-7; exactly 0 below −87.3 (so masked logits of
   /// −∞ give zero weight) and +∞ above 88.3 (where n would reach 128 and 2ⁿ
   /// overflow; the true eˣ overflows Float at 88.72 anyway).
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func exp(_ x: Float) -> Float {
     let clamped = Swift.min(Swift.max(x, -87.3), 88.3)
     let (twoToN, r) = reduce(clamped)
@@ -48,7 +48,7 @@ public enum FastMath {
   }
 
   /// eˣ − 1 for x ≥ 0, accurate relative to the result even for tiny x.
-  @inline(__always)
+  @inlinable @inline(__always)
   static func expm1NonNegative(_ x: Float) -> Float {
     let (twoToN, r) = reduce(Swift.min(x, 88.3))
     // 2ⁿ·eʳ − 1 = 2ⁿ·(eʳ − 1) + (2ⁿ − 1); for n = 0 the second term is exactly 0.
@@ -58,7 +58,7 @@ public enum FastMath {
   /// tanh x = (e²ˣ − 1)/(e²ˣ + 1), computed on |x| with expm1 so small arguments keep
   /// their relative precision. Beyond |x| = 20 the ratio is 1 in Float; clamping
   /// there keeps e finite.
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func tanh(_ x: Float) -> Float {
     let e = expm1NonNegative(Swift.min(2 * Swift.abs(x), 40))
     let magnitude = e / (e + 2)
@@ -66,7 +66,7 @@ public enum FastMath {
   }
 
   /// The logistic function 1/(1 + e⁻ˣ).
-  @inline(__always)
+  @inlinable @inline(__always)
   public static func sigmoid(_ x: Float) -> Float {
     1 / (1 + exp(-x))
   }
