@@ -308,7 +308,9 @@ let input = Tensor(shape: million.shape, data: million.data, requiresGrad: true)
 let ones = [Float](repeating: 1, count: million.count)
 for (name, makeTanh) in [
   ("apply(Tanh())", { input.tanh() }),
-  ("map(closures)", { input.map("tanh", FastMath.tanh, derivative: { _, y in 1 - y * y }) }),
+  ("map(closures)", {
+    input.map("tanh", FastMath.tanh, derivative: { _, y in 1 - y * y })
+  }),
 ] {
   let seconds = bestSeconds(repeats: 5) {
     makeTanh().backward(gradient: ones)
