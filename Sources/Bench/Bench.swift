@@ -36,7 +36,7 @@ struct Bench: ParsableCommand {
   func matmulBench() {
     print("Matrix multiply: ours (Tensor matmul) against a raw cblas_sgemm call")
     let header =
-      "  shape [M,K]·[K,N]".padded(30) + "sgemm GF/s".padded(12, left: true)
+      "  shape [M,K]·[K,N]".padded(40) + "sgemm GF/s".padded(12, left: true)
       + "ours GF/s".padded(11, left: true) + "ratio".padded(7, left: true)
       + "fwd+bwd GF/s".padded(14, left: true) + "ratio".padded(7, left: true)
     print(header)
@@ -83,7 +83,7 @@ struct Bench: ParsableCommand {
       }
       let name = "  [\(m),\(k)]·[\(k),\(n)]" + (note.isEmpty ? "" : " \(note)")
       print(
-        name.padded(30) + gf(flops / raw).padded(12, left: true)
+        name.padded(40) + gf(flops / raw).padded(12, left: true)
           + gf(flops / ours).padded(11, left: true)
           + formatted(raw / ours, significantDigits: 3).padded(7, left: true)
           + gf(3 * flops / both).padded(14, left: true)
