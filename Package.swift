@@ -21,6 +21,7 @@ let package = Package(
     // The library, in chapter order: a module imports only earlier ones.
     .target(name: "CSupport"),
     .target(name: "Autograd", dependencies: ["COpenBLAS", "CSupport"]),
+    .target(name: "Layers", dependencies: ["Autograd"]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -57,6 +58,7 @@ let package = Package(
 
     // Tests (Swift Testing only).
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
+    .testTarget(name: "LayersTests", dependencies: ["Layers"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(name: "SolutionsTests", dependencies: ["Exercises", "Solutions"]),

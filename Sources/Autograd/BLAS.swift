@@ -26,11 +26,24 @@ public enum BLAS {
 
   /// OpenBLAS's build configuration string.
   public static var configuration: String { String(cString: openblas_get_config()) }
+
+  /// C = op(A)·op(B) + beta·C on raw row-major buffers, for operations written outside
+  /// this module (convolution). A is [M, K] (stored [K, M] if transposed), B is [K, N]
+  /// (stored [N, K] if transposed), C is [M, N].
+  @inlinable
+  public static func multiply(
+    transposingA: Bool = false, transposingB: Bool = false, m: Int, n: Int, k: Int,
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+    beta: Float = 0
+  ) {
+    gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k, a, b, c,
+         beta: beta)
+  }
 }
 
 /// C = alpha·op(A)·op(B) + beta·C for row-major matrices, where op transposes when
 /// asked. Transposes are flags to BLAS: no copy is made.
-@inline(__always)
+@usableFromInline
 func gemm(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
   _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,

@@ -138,8 +138,8 @@ func broadcastCombine(
 /// An array of `count` Floats filled by `initialize`, which must write every element.
 /// Skips the zero-fill of `[Float](repeating: 0, count:)`: a whole extra pass over
 /// memory for outputs that are about to be overwritten anyway.
-@inline(__always)
-func uninitializedArray(
+@inlinable @inline(__always)
+public func uninitializedArray(
   _ count: Int, _ initialize: (UnsafeMutableBufferPointer<Float>) -> Void
 ) -> [Float] {
   [Float](unsafeUninitializedCapacity: count) { buffer, initializedCount in
