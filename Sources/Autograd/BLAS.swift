@@ -33,11 +33,13 @@ public enum BLAS {
   @inlinable
   public static func multiply(
     transposingA: Bool = false, transposingB: Bool = false, m: Int, n: Int, k: Int,
-    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, into c: UnsafeMutablePointer<Float>,
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+    into c: UnsafeMutablePointer<Float>,
     beta: Float = 0
   ) {
-    gemm(transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k, a, b, c,
-         beta: beta)
+    gemm(
+      transposeA: transposingA, transposeB: transposingB, m: m, n: n, k: k, a, b, c,
+      beta: beta)
   }
 }
 
