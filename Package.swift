@@ -22,6 +22,7 @@ let package = Package(
     .target(name: "CSupport"),
     .target(name: "Autograd", dependencies: ["COpenBLAS", "CSupport"]),
     .target(name: "Layers", dependencies: ["Autograd"]),
+    .target(name: "Datasets", dependencies: ["Autograd"]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -59,6 +60,7 @@ let package = Package(
     // Tests (Swift Testing only).
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
     .testTarget(name: "LayersTests", dependencies: ["Layers"]),
+    .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(name: "SolutionsTests", dependencies: ["Exercises", "Solutions"]),

@@ -200,6 +200,14 @@ extension Tensor {
   /// (as in PyTorch), so a training loop clears them before each step.
   public func zeroGrad() { gradStorage = nil }
 
+  /// Multiplies the accumulated gradient by `factor` in place (gradient clipping).
+  public func scaleGrad(by factor: Float) {
+    guard gradStorage != nil else { return }
+    gradStorage!.withUnsafeMutableBufferPointer { g in
+      for i in 0..<g.count { g[i] *= factor }
+    }
+  }
+
   /// Asks backward to keep this intermediate tensor's gradient (leaves always keep
   /// theirs).
   public func retainGrad() { retainsGrad = true }
