@@ -29,14 +29,19 @@ let package = Package(
         "Autograd", "CPNG",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Exercise checkers, one module per chapter (a chapter links only what it teaches).
     .target(name: "Exercises", dependencies: ["Autograd"]),
-    .target(
-      name: "Solutions", dependencies: ["Autograd", "Exercises"], path: "Solutions"),
+    .target(name: "Exercises02", dependencies: ["Exercises", "Layers"]),
+    .target(name: "Solutions", dependencies: ["Autograd", "Layers"], path: "Solutions"),
 
     // The chapters: literate executables (`swift run -c release Chapter01`).
     .executableTarget(
       name: "Chapter01", dependencies: ["Autograd", "Notebook", "Exercises"],
       path: "Chapters/Chapter01"),
+    .executableTarget(
+      name: "Chapter02",
+      dependencies: ["Autograd", "Layers", "Datasets", "Notebook", "Exercises02"],
+      path: "Chapters/Chapter02"),
 
     // Tools.
     .executableTarget(
@@ -48,7 +53,7 @@ let package = Package(
     .executableTarget(
       name: "Bench",
       dependencies: [
-        "Autograd", "Notebook", "COpenBLAS",
+        "Autograd", "Layers", "Datasets", "Notebook", "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -63,6 +68,7 @@ let package = Package(
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
-    .testTarget(name: "SolutionsTests", dependencies: ["Exercises", "Solutions"]),
+    .testTarget(
+      name: "SolutionsTests", dependencies: ["Exercises", "Exercises02", "Solutions"]),
   ]
 )

@@ -8,7 +8,7 @@ public struct ExerciseResult: CustomStringConvertible, Sendable {
     self.findings = findings
   }
 
-  static func notAttempted(_ exercise: String) -> ExerciseResult {
+  public static func notAttempted(_ exercise: String) -> ExerciseResult {
     ExerciseResult(passed: false, findings: [
       "\(exercise): not attempted yet (the stub returns nil); fill it in and run again."
     ])
@@ -20,14 +20,16 @@ public struct ExerciseResult: CustomStringConvertible, Sendable {
 }
 
 /// Collects findings while a checker runs.
-struct Findings {
-  var lines: [String] = []
-  var passed = true
+public struct Findings {
+  public var lines: [String] = []
+  public var passed = true
 
-  mutating func expect(_ condition: Bool, _ what: String) {
+  public init() {}
+
+  public mutating func expect(_ condition: Bool, _ what: String) {
     lines.append((condition ? "  ok      " : "  NOT OK  ") + what)
     if !condition { passed = false }
   }
 
-  var result: ExerciseResult { ExerciseResult(passed: passed, findings: lines) }
+  public var result: ExerciseResult { ExerciseResult(passed: passed, findings: lines) }
 }

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Autograd
 import Exercises
 import Solutions
 import Testing
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @Suite("Chapter 1 exercises: checkers pass solutions and fail wrong answers")
 struct Chapter01Exercises {

@@ -1,0 +1,75 @@
+/// Figures made of cells: a matrix of counts (a confusion matrix) and a sheet of small
+/// images with captions.
+extension Canvas {
+  /// A matrix of counts as a heat map with the numbers written in: rows are the true
+  /// classes, columns the predicted ones (so the diagonal holds the correct answers).
+  public static func countMatrix(
+    _ counts: [[Int]], labels: [String], title: String, rowTitle: String,
+    columnTitle: String, cell: Int = 56
+  ) -> Canvas {
+    let n = counts.count
+    let left = 110, top = 80
+    var canvas = Canvas(width: left + n * cell + 30, height: top + n * cell + 70)
+    let largest = max(counts.flatMap { $0 }.max() ?? 1, 1)
+    canvas.text(
+      title, x: (canvas.width - textWidth(title, scale: 3)) / 2, y: 15, scale: 3)
+    for row in 0..<n {
+      for column in 0..<n {
+        let value = counts[row][column]
+        let strength = Double(value) / Double(largest)
+        let base = row == column ? Color.palette[0] : Color.palette[3]
+        let colour =
+          value == 0 ? Color.white : Color.white.mixed(with: base, 0.15 + 0.85 * strength)
+        let x = left + column * cell, y = top + row * cell
+        canvas.fill(x: x, y: y, width: cell - 2, height: cell - 2, colour)
+        let text = String(value)
+        let ink: Color = strength > 0.55 ? .white : .black
+        canvas.text(
+          text, x: x + (cell - 2 - textWidth(text)) / 2, y: y + (cell - 2 - 14) / 2, ink)
+      }
+      canvas.text(
+        labels[row], x: left - 20 - textWidth(labels[row]),
+        y: top + row * cell + cell / 2 - 7)
+      canvas.text(
+        labels[row], x: left + row * cell + (cell - textWidth(labels[row])) / 2,
+        y: top + n * cell + 6)
+    }
+    canvas.text(
+      columnTitle, x: left + (n * cell - textWidth(columnTitle)) / 2,
+      y: top + n * cell + 36)
+    canvas.text(
+      rowTitle, x: 20, y: top + (n * cell + textWidth(rowTitle)) / 2, vertical: true)
+    return canvas
+  }
+
+  /// Greyscale (or RGB) images laid out in `columns` columns, each nearest-neighbour
+  /// upscaled `zoom` times, with a caption under each.
+  public static func imageSheet(
+    _ images: [[Float]], width: Int, height: Int, columns: Int, zoom: Int,
+    captions: [String] = [], title: String? = nil
+  ) -> Canvas {
+    let captionHeight = captions.isEmpty ? 0 : 22
+    let cellWidth = width * zoom + 12, cellHeight = height * zoom + 12 + captionHeight
+    let rows = (images.count + columns - 1) / columns
+    let top = title == nil ? 6 : 50
+    var canvas = Canvas(
+      width: columns * cellWidth + 6, height: top + rows * cellHeight + 6)
+    if let title {
+      canvas.text(
+        title, x: (canvas.width - textWidth(title, scale: 3)) / 2, y: 12, scale: 3)
+    }
+    for (i, image) in images.enumerated() {
+      let x = 6 + (i % columns) * cellWidth, y = top + (i / columns) * cellHeight
+      canvas.fill(
+        x: x - 1, y: y - 1, width: width * zoom + 2, height: height * zoom + 2, .grey)
+      canvas.paste(rgb: image, width: width, height: height, x: x, y: y, zoom: zoom)
+      if i < captions.count {
+        let caption = captions[i]
+        canvas.text(
+          caption, x: x + (width * zoom - textWidth(caption)) / 2,
+          y: y + height * zoom + 6)
+      }
+    }
+    return canvas
+  }
+}
