@@ -24,6 +24,7 @@ public final class MultiHeadAttention: Layer {
     self.heads = heads
   }
 
+  // MARK: book:attention
   /// `x`: [B, T, C] queries; `context`: [B, S, C'] keys and values (default: `x`);
   /// `mask`: added to the scores, broadcast to [B, h, T, S] (0 to keep, −∞ to hide).
   public func callAsFunction(
@@ -39,6 +40,7 @@ public final class MultiHeadAttention: Layer {
     let mixed = matmul(scores.softmax(), v)  // [B, h, T, d]
     return output(joinHeads(mixed))  // [B, T, C]
   }
+  // MARK: end
 
   /// [B, T, C] → [B, h, T, d].
   func splitHeads(_ x: Tensor) -> Tensor {

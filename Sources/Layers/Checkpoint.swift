@@ -53,6 +53,7 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
 /// then the raw little-endian tensor data. A JSON key `__metadata__` holds free-form
 /// string pairs. PyTorch and Hugging Face tools read these files directly.
 public enum SafeTensors {
+  // MARK: book:safetensors
   /// The bytes of a safetensors file: tensors in name order, header padded with spaces
   /// so the data starts at a multiple of 8 bytes.
   public static func encode(
@@ -97,6 +98,7 @@ public enum SafeTensors {
     }
     return bytes
   }
+  // MARK: end
 
   /// Parses the bytes of a safetensors file; `path` only names it in errors.
   public static func decode(

@@ -10,8 +10,22 @@ public struct ConvolutionGeometry: Sendable, Equatable {
   public var patchSize: Int { channels * kernel * kernel }
   /// Columns of the unfolded input: one per (image, output pixel).
   public var positions: Int { batch * outHeight * outWidth }
+
+  public init(
+    batch: Int, channels: Int, height: Int, width: Int, kernel: Int, stride: Int = 1,
+    padding: Int = 0
+  ) {
+    self.batch = batch
+    self.channels = channels
+    self.height = height
+    self.width = width
+    self.kernel = kernel
+    self.stride = stride
+    self.padding = padding
+  }
 }
 
+// MARK: book:unfold
 /// im2col: unfolds every kernel-sized patch of `x` ([B, C, H, W]) into a column of a
 /// [C·k·k, B·Ho·Wo] matrix, zeros where the patch hangs over the padded border. The
 /// convolution then is one matrix product, weight [O, C·k·k] · columns.
@@ -42,6 +56,7 @@ public func unfoldPatches(_ x: [Float], _ g: ConvolutionGeometry) -> [Float] {
     }
   }
 }
+// MARK: end
 
 /// col2im, the adjoint of `unfoldPatches`: adds every column entry back onto the pixel
 /// it was copied from (pixels shared by overlapping patches collect several).
@@ -76,6 +91,7 @@ public func foldPatches(_ columns: [Float], _ g: ConvolutionGeometry) -> [Float]
   return x
 }
 
+// MARK: book:convolve
 /// 2-D convolution of [B, C, H, W] with a [O, C, k, k] kernel, stride and zero padding:
 /// im2col, then one BLAS product for the whole batch.
 ///
@@ -141,6 +157,7 @@ public func convolve(
     }
   }
 }
+// MARK: end
 
 /// Reorders [A, B, P] to [B, A, P] (P contiguous values move as blocks).
 func swapLeadingAxes(_ values: [Float], _ a: Int, _ b: Int, _ p: Int) -> [Float] {

@@ -1,5 +1,6 @@
 import Autograd
 
+// MARK: book:initialization
 /// How a weight tensor starts. Named after what they are: the scale that keeps
 /// activations (Xavier/Glorot) or their ReLU-halved variance (Kaiming/He) steady from
 /// layer to layer.
@@ -43,3 +44,4 @@ public enum Initialization: Sendable {
     }
   }
 }
+// MARK: end

@@ -1,5 +1,6 @@
 import Autograd
 
+// MARK: book:layer
 /// A piece of a model: it owns parameters (its stored `Tensor` properties) and may
 /// nest other layers (stored properties that are layers, arrays of layers, or
 /// optionals of either).
@@ -12,6 +13,7 @@ import Autograd
 /// Every stored `Tensor` property is a parameter. State that is not a parameter (a
 /// cache, a random generator) must be stored as some other type.
 public protocol Layer: AnyObject {}
+// MARK: end
 
 extension Layer {
   /// Every parameter of this layer and its sublayers, in declaration order, with

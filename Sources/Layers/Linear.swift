@@ -1,5 +1,6 @@
 import Autograd
 
+// MARK: book:linear
 /// y = x·Wᵀ + b over the last axis: [..., in] → [..., out].
 ///
 /// The weight is stored [out, in], PyTorch's layout, so checkpoints line up with theirs;
@@ -24,6 +25,7 @@ public final class Linear: Layer {
     return bias.map { y + $0 } ?? y
   }
 }
+// MARK: end
 
 /// A table of vectors looked up by index: token ids → [..., C].
 public final class Embedding: Layer {

@@ -1,5 +1,6 @@
 import Autograd
 
+// MARK: book:layernorm
 /// Layer normalisation over the last axis: each vector is shifted to mean 0 and scaled
 /// to variance 1, then given a learned gain and bias (Ba et al., 2016). Built from the
 /// engine's operations, so its gradient comes from theirs.
@@ -20,6 +21,7 @@ public final class LayerNorm: Layer {
     return centred / (variance + epsilon).sqrt() * weight + bias
   }
 }
+// MARK: end
 
 /// Root-mean-square normalisation (Zhang and Sennrich, 2019), LLaMA's choice: no mean
 /// subtraction and no bias, x / √(mean(x²) + ε) · gain.

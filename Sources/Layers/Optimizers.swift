@@ -93,6 +93,7 @@ public final class SGD: Optimizer {
   }
 }
 
+// MARK: book:adamw
 /// AdamW (Loshchilov and Hutter, 2019): Adam's per-parameter step sizes, with weight
 /// decay applied to the parameters directly instead of being added to the gradient.
 ///
@@ -143,6 +144,7 @@ public final class AdamW: Optimizer {
       }
     }
   }
+  // MARK: end
 
   public func state() -> (
     tensors: [(name: String, tensor: Tensor)], metadata: [String: String]
@@ -181,6 +183,7 @@ func restoredBuffers(_ tensors: [String: Tensor], prefix: String) -> [String: [F
   return buffers
 }
 
+// MARK: book:clip
 /// Scales all gradients down together when their global L2 norm exceeds `maxNorm`, so
 /// one bad batch cannot throw the parameters far. Returns the norm before clipping.
 @discardableResult
@@ -194,6 +197,7 @@ public func clipGradientNorm(_ parameters: [Tensor], maxNorm: Float) -> Float {
   }
   return norm
 }
+// MARK: end
 
 /// The learning rate at each step: a linear warm-up from near zero, then cosine decay
 /// to `minimum` at `totalSteps`, or constant.
@@ -214,6 +218,7 @@ public struct LearningRateSchedule: Sendable {
     self.shape = shape
   }
 
+  // MARK: book:schedule
   /// The rate for step `step` (0-based).
   public func callAsFunction(_ step: Int) -> Float {
     if step < warmupSteps { return base * Float(step + 1) / Float(warmupSteps) }
@@ -221,4 +226,5 @@ public struct LearningRateSchedule: Sendable {
     let progress = min(Float(step - warmupSteps) / Float(totalSteps - warmupSteps), 1)
     return minimum + (base - minimum) * 0.5 * (1 + cosf(Float.pi * progress))
   }
+  // MARK: end
 }

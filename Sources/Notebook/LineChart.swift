@@ -30,6 +30,10 @@ public struct LineChart {
   public var logScaleX = false
   public var logScaleY = false
   public var width = 1000, height = 560
+  /// Where the legend box goes: put it where it hides no data.
+  public var legendPosition = LegendPosition.topRight
+
+  public enum LegendPosition: Sendable { case topRight, topLeft, bottomRight, bottomLeft }
 
   public init(title: String, xLabel: String, yLabel: String) {
     self.title = title
@@ -107,15 +111,23 @@ public struct LineChart {
         for p in points { canvas.dot(x: px(p.x), y: py(p.y), radius: 5, color) }
       }
     }
-    drawLegend(on: &canvas, right: plot.right, top: plot.top)
+    drawLegend(on: &canvas, plot: plot)
     return canvas
   }
 
-  func drawLegend(on canvas: inout Canvas, right: Int, top: Int) {
+  func drawLegend(
+    on canvas: inout Canvas, plot: (left: Int, top: Int, right: Int, bottom: Int)
+  ) {
     guard series.count > 1 else { return }
     let textWidth = series.map { Canvas.textWidth($0.name) }.max() ?? 0
     let boxWidth = textWidth + 60, boxHeight = series.count * 24 + 12
-    let x = right - boxWidth - 10, y = top + 10
+    let x: Int, y: Int
+    switch legendPosition {
+    case .topRight: (x, y) = (plot.right - boxWidth - 10, plot.top + 10)
+    case .topLeft: (x, y) = (plot.left + 12, plot.top + 10)
+    case .bottomRight: (x, y) = (plot.right - boxWidth - 10, plot.bottom - boxHeight - 10)
+    case .bottomLeft: (x, y) = (plot.left + 12, plot.bottom - boxHeight - 10)
+    }
     canvas.fill(x: x, y: y, width: boxWidth, height: boxHeight, .grey)
     canvas.fill(x: x + 1, y: y + 1, width: boxWidth - 2, height: boxHeight - 2, .white)
     for (k, s) in series.enumerated() {
