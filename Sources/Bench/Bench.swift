@@ -11,7 +11,8 @@ import Notebook
 @main
 struct Bench: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Measure matmul, elementwise and autograd speed against their baselines.")
+    abstract: "Measure matmul, convolution, elementwise and autograd speed against "
+      + "their baselines.")
 
   @Option(help: "BLAS threads.")
   var threads = 1
@@ -25,6 +26,7 @@ struct Bench: ParsableCommand {
     print("Bench · OpenBLAS core \(BLAS.coreName) · \(BLAS.threads) BLAS thread(s)")
     print("Each figure is the best of several runs.\n")
     matmulBench()
+    convolutionBench()
     elementwiseBench()
     bookkeepingBench()
   }

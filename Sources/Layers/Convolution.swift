@@ -11,6 +11,16 @@ public struct ConvolutionGeometry: Sendable, Equatable {
   /// Columns of the unfolded input: one per (image, output pixel).
   public var positions: Int { batch * outHeight * outWidth }
 
+  /// The output columns `ox` whose input column ox·stride − padding + kx lies inside
+  /// the image; the others read the zero padding.
+  public func columnsInside(kernelColumn kx: Int) -> Range<Int> {
+    let firstOffset = padding - kx  // ox·stride ≥ padding − kx
+    let low = firstOffset > 0 ? (firstOffset + stride - 1) / stride : 0
+    let lastOffset = width - 1 + padding - kx  // ox·stride ≤ width − 1 + padding − kx
+    let high = lastOffset < 0 ? 0 : min(outWidth, lastOffset / stride + 1)
+    return min(low, high)..<high
+  }
+
   public init(
     batch: Int, channels: Int, height: Int, width: Int, kernel: Int, stride: Int = 1,
     padding: Int = 0
@@ -29,6 +39,11 @@ public struct ConvolutionGeometry: Sendable, Equatable {
 /// im2col: unfolds every kernel-sized patch of `x` ([B, C, H, W]) into a column of a
 /// [C·k·k, B·Ho·Wo] matrix, zeros where the patch hangs over the padded border. The
 /// convolution then is one matrix product, weight [O, C·k·k] · columns.
+///
+/// Row (c, ky, kx) of the matrix holds, for every output pixel, the input pixel that
+/// the kernel's (ky, kx) tap sees. Along an output row that is a strided run of one
+/// input row, with zeros where it falls into the padding, so we copy runs rather than
+/// test every pixel.
 public func unfoldPatches(_ x: [Float], _ g: ConvolutionGeometry) -> [Float] {
   let (ho, wo) = (g.outHeight, g.outWidth)
   return uninitializedArray(g.patchSize * g.positions) { columns in
@@ -36,18 +51,24 @@ public func unfoldPatches(_ x: [Float], _ g: ConvolutionGeometry) -> [Float] {
       for c in 0..<g.channels {
         for ky in 0..<g.kernel {
           for kx in 0..<g.kernel {
+            let inside = g.columnsInside(kernelColumn: kx)
             let row = (c * g.kernel + ky) * g.kernel + kx
-            var column = row * g.positions
+            var start = row * g.positions  // where this output row begins
             for b in 0..<g.batch {
               let plane = (b * g.channels + c) * g.height * g.width
               for oy in 0..<ho {
                 let y = oy * g.stride - g.padding + ky
-                for ox in 0..<wo {
-                  let xx = ox * g.stride - g.padding + kx
-                  let inside = y >= 0 && y < g.height && xx >= 0 && xx < g.width
-                  columns[column] = inside ? x[plane + y * g.width + xx] : 0
-                  column += 1
+                let out = columns.baseAddress! + start
+                start += wo
+                guard y >= 0 && y < g.height else {
+                  out.update(repeating: 0, count: wo)
+                  continue
                 }
+                out.update(repeating: 0, count: inside.lowerBound)
+                let source = plane + y * g.width - g.padding + kx
+                for ox in inside { out[ox] = x[source + ox * g.stride] }
+                (out + inside.upperBound).update(
+                  repeating: 0, count: wo - inside.upperBound)
               }
             }
           }
@@ -68,19 +89,18 @@ public func foldPatches(_ columns: [Float], _ g: ConvolutionGeometry) -> [Float]
       for c in 0..<g.channels {
         for ky in 0..<g.kernel {
           for kx in 0..<g.kernel {
+            let inside = g.columnsInside(kernelColumn: kx)
             let row = (c * g.kernel + ky) * g.kernel + kx
-            var column = row * g.positions
+            var start = row * g.positions
             for b in 0..<g.batch {
               let plane = (b * g.channels + c) * g.height * g.width
               for oy in 0..<ho {
                 let y = oy * g.stride - g.padding + ky
-                for ox in 0..<wo {
-                  let xx = ox * g.stride - g.padding + kx
-                  if y >= 0 && y < g.height && xx >= 0 && xx < g.width {
-                    x[plane + y * g.width + xx] += columns[column]
-                  }
-                  column += 1
-                }
+                let column = columns.baseAddress! + start
+                start += wo
+                guard y >= 0 && y < g.height else { continue }
+                let target = plane + y * g.width - g.padding + kx
+                for ox in inside { x[target + ox * g.stride] += column[ox] }
               }
             }
           }
