@@ -1,9 +1,10 @@
+import CPNG
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import CPNG
 
 /// An sRGB colour.
 public struct Color: Equatable, Sendable {
@@ -61,9 +62,12 @@ public struct Canvas {
     pixels[i + 2] = color.blue
   }
 
+  /// Fills a rectangle; the part outside the canvas is clipped away.
   public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, _ color: Color) {
-    for row in max(y, 0)..<min(y + h, height) {
-      for column in max(x, 0)..<min(x + w, width) { set(x: column, y: row, color) }
+    let rows = max(y, 0)..<max(min(y + h, height), max(y, 0))
+    let columns = max(x, 0)..<max(min(x + w, width), max(x, 0))
+    for row in rows {
+      for column in columns { set(x: column, y: row, color) }
     }
   }
 
@@ -83,13 +87,15 @@ public struct Canvas {
     from start: (Double, Double), to end: (Double, Double), thickness: Double = 2,
     _ color: Color
   ) {
-    let length = ((end.0 - start.0) * (end.0 - start.0)
+    let length =
+      ((end.0 - start.0) * (end.0 - start.0)
       + (end.1 - start.1) * (end.1 - start.1)).squareRoot()
     let steps = max(Int(length * 2), 1)
     for s in 0...steps {
       let t = Double(s) / Double(steps)
-      dot(x: start.0 + t * (end.0 - start.0), y: start.1 + t * (end.1 - start.1),
-          radius: thickness / 2, color)
+      dot(
+        x: start.0 + t * (end.0 - start.0), y: start.1 + t * (end.1 - start.1),
+        radius: thickness / 2, color)
     }
   }
 
@@ -132,7 +138,8 @@ public struct Canvas {
       for column in 0..<w {
         let i = (row * w + column) * channels
         func byte(_ v: Float) -> UInt8 { UInt8(max(0, min(1, v)) * 255 + 0.5) }
-        let c = channels == 1
+        let c =
+          channels == 1
           ? Color(byte(values[i]), byte(values[i]), byte(values[i]))
           : Color(byte(values[i]), byte(values[i + 1]), byte(values[i + 2]))
         fill(x: x + column * zoom, y: y + row * zoom, width: zoom, height: zoom, c)
@@ -162,11 +169,16 @@ extension Canvas {
       png_image_write_to_file(&image, temporary, 0, buffer.baseAddress, 0, nil)
     }
     guard ok != 0 else {
-      let reason = withUnsafeBytes(of: image.message) { String(decoding:
-        $0.prefix { $0 != 0 }, as: UTF8.self) }
+      let reason = withUnsafeBytes(of: image.message) {
+        String(
+          decoding:
+            $0.prefix { $0 != 0 }, as: UTF8.self)
+      }
       unlink(temporary)
-      throw PNGError(path: path, reason: "could not write (\(reason)); does the folder "
-                     + "exist and is it writable?")
+      throw PNGError(
+        path: path,
+        reason: "could not write (\(reason)); does the folder "
+          + "exist and is it writable?")
     }
     guard rename(temporary, path) == 0 else {
       throw PNGError(path: path, reason: "could not move the finished file into place")

@@ -58,6 +58,14 @@ struct FigureTests {
     #expect(Canvas.textWidth("Hi") == 22)
   }
 
+  @Test func drawingOffTheCanvasIsClipped() {
+    var canvas = Canvas(width: 10, height: 10)
+    canvas.fill(x: -30, y: -30, width: 5, height: 5, .black)  // entirely outside
+    canvas.fill(x: 8, y: 8, width: 50, height: 50, .black)  // partly outside
+    canvas.text("a caption far too wide", x: -200, y: 2)
+    #expect(canvas.color(x: 9, y: 9) == .black && canvas.color(x: 0, y: 0) == .white)
+  }
+
   @Test func everyPrintableASCIICharacterHasAGlyph() {
     for code in 32...126 {
       #expect(PixelFont.glyphs[UInt32(code)]?.count == 14, "character \(code)")
