@@ -23,6 +23,7 @@ let package = Package(
     .target(name: "Autograd", dependencies: ["COpenBLAS", "CSupport"]),
     .target(name: "Layers", dependencies: ["Autograd"]),
     .target(name: "Datasets", dependencies: ["Autograd"]),
+    .target(name: "Vision", dependencies: ["Autograd", "Layers"]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -53,7 +54,7 @@ let package = Package(
     .executableTarget(
       name: "Bench",
       dependencies: [
-        "Autograd", "Layers", "Datasets", "Notebook", "COpenBLAS",
+        "Autograd", "Layers", "Datasets", "Vision", "Notebook", "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -66,6 +67,7 @@ let package = Package(
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
     .testTarget(name: "LayersTests", dependencies: ["Layers"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
+    .testTarget(name: "VisionTests", dependencies: ["Vision", "Datasets"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(

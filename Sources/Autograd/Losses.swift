@@ -7,28 +7,44 @@ extension Tensor {
   /// dxᵢ = yᵢ·(dyᵢ − Σⱼ dyⱼ·yⱼ).
   public func softmax(axis: Int = -1) -> Tensor {
     let (outer, size, inner) = splitAround(axis, "softmax")
-    var out = [Float](repeating: 0, count: count)
-    forEachLine(outer, size, inner) { offset, step in
-      var largest = -Float.infinity
-      for j in 0..<size { largest = Swift.max(largest, data[offset + j * step]) }
-      var total: Float = 0
-      for j in 0..<size {
-        let e = FastMath.exp(data[offset + j * step] - largest)
-        out[offset + j * step] = e
-        total += e
+    let output = uninitializedArray(count) { y in
+      data.withUnsafeBufferPointer { x in
+        forEachLine(outer, size, inner) { start, step in
+          if step == 1 {  // the usual case, contiguous rows: vectorised helpers
+            softmaxRow(x.baseAddress! + start, y.baseAddress! + start, size)
+            return
+          }
+          var largest = -Float.infinity
+          for j in 0..<size { largest = Swift.max(largest, x[start + j * step]) }
+          var total: Float = 0
+          for j in 0..<size {
+            let e = FastMath.exp(x[start + j * step] - largest)
+            y[start + j * step] = e
+            total += e
+          }
+          let scale = 1 / total
+          for j in 0..<size { y[start + j * step] *= scale }
+        }
       }
-      for j in 0..<size { out[offset + j * step] /= total }
     }
-    let y = out
-    return Tensor(shape: shape, data: out, inputs: [self], operation: "softmax") {
-      [self] g in
-      var dx = [Float](repeating: 0, count: g.count)
-      self.forEachLine(outer, size, inner) { offset, step in
-        var dot: Float = 0
-        for j in 0..<size { dot += g[offset + j * step] * y[offset + j * step] }
-        for j in 0..<size {
-          let i = offset + j * step
-          dx[i] = y[i] * (g[i] - dot)
+    return Tensor(shape: shape, data: output, inputs: [self], operation: "softmax") {
+      [self] gradient in
+      let dx = uninitializedArray(gradient.count) { dx in
+        gradient.withUnsafeBufferPointer { g in
+          output.withUnsafeBufferPointer { y in
+            self.forEachLine(outer, size, inner) { start, step in
+              var dot: Float = 0
+              if step == 1 {
+                dot = dotProduct(g.baseAddress! + start, y.baseAddress! + start, size)
+              } else {
+                for j in 0..<size { dot += g[start + j * step] * y[start + j * step] }
+              }
+              for j in 0..<size {
+                let i = start + j * step
+                dx[i] = y[i] * (g[i] - dot)
+              }
+            }
+          }
         }
       }
       self.accumulateGrad(dx)
@@ -42,21 +58,28 @@ extension Tensor {
   /// dxᵢ = dyᵢ − softmax(x)ᵢ·Σⱼ dyⱼ.
   public func logSoftmax(axis: Int = -1) -> Tensor {
     let (outer, size, inner) = splitAround(axis, "logSoftmax")
-    var out = [Float](repeating: 0, count: count)
-    forEachLine(outer, size, inner) { offset, step in
-      let shift = logSumExp(offset, step, size)
-      for j in 0..<size { out[offset + j * step] = data[offset + j * step] - shift }
+    let output = uninitializedArray(count) { y in
+      data.withUnsafeBufferPointer { x in
+        forEachLine(outer, size, inner) { start, step in
+          let shift = logSumExp(x, start, step, size)
+          for j in 0..<size { y[start + j * step] = x[start + j * step] - shift }
+        }
+      }
     }
-    let y = out
-    return Tensor(shape: shape, data: out, inputs: [self], operation: "logSoftmax") {
-      [self] g in
-      var dx = [Float](repeating: 0, count: g.count)
-      self.forEachLine(outer, size, inner) { offset, step in
-        var total: Float = 0
-        for j in 0..<size { total += g[offset + j * step] }
-        for j in 0..<size {
-          let i = offset + j * step
-          dx[i] = g[i] - FastMath.exp(y[i]) * total
+    return Tensor(shape: shape, data: output, inputs: [self], operation: "logSoftmax") {
+      [self] gradient in
+      let dx = uninitializedArray(gradient.count) { dx in
+        gradient.withUnsafeBufferPointer { g in
+          output.withUnsafeBufferPointer { y in
+            self.forEachLine(outer, size, inner) { start, step in
+              var total: Float = 0
+              for j in 0..<size { total += g[start + j * step] }
+              for j in 0..<size {
+                let i = start + j * step
+                dx[i] = g[i] - FastMath.exp(y[i]) * total
+              }
+            }
+          }
         }
       }
       self.accumulateGrad(dx)
@@ -64,11 +87,14 @@ extension Tensor {
   }
 
   /// max + log Σ exp(x − max) over one line of values.
-  func logSumExp(_ offset: Int, _ step: Int, _ size: Int) -> Float {
+  @inline(__always)
+  func logSumExp(
+    _ x: UnsafeBufferPointer<Float>, _ start: Int, _ step: Int, _ size: Int
+  ) -> Float {
     var largest = -Float.infinity
-    for j in 0..<size { largest = Swift.max(largest, data[offset + j * step]) }
+    for j in 0..<size { largest = Swift.max(largest, x[start + j * step]) }
     var total: Float = 0
-    for j in 0..<size { total += FastMath.exp(data[offset + j * step] - largest) }
+    for j in 0..<size { total += FastMath.exp(x[start + j * step] - largest) }
     return largest + logf(total)
   }
 
@@ -82,6 +108,7 @@ extension Tensor {
   }
 
   /// Calls `body(start, step)` for every line of values along the split axis.
+  @inline(__always)
   func forEachLine(
     _ outer: Int, _ size: Int, _ inner: Int, _ body: (_ start: Int, _ step: Int) -> Void
   ) {
@@ -116,7 +143,9 @@ public func crossEntropy(
     require(
       target >= 0 && target < classes, what,
       "target \(target) in row \(row) is outside 0..<\(classes)")
-    shifts[row] = logits.logSumExp(row * classes, 1, classes)
+    shifts[row] = logits.data.withUnsafeBufferPointer {
+      logits.logSumExp($0, row * classes, 1, classes)
+    }
     total += Double(shifts[row] - logits.data[row * classes + target])
     counted += 1
   }
@@ -153,3 +182,61 @@ public func meanSquaredError(_ prediction: Tensor, _ target: Tensor) -> Tensor {
 #elseif canImport(Darwin)
   import Darwin
 #endif
+
+/// softmax of one contiguous row, in passes the compiler can vectorise: the maximum and
+/// the sum use eight independent accumulators (one running total would be a chain of
+/// dependent additions, which Float's rounding forbids the compiler to reorder).
+@inline(__always)
+func softmaxRow(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, _ n: Int) {
+  var lanes = SIMD8<Float>(repeating: -.infinity)
+  var j = 0
+  while j + 8 <= n {
+    lanes = pointwiseMax(
+      lanes, UnsafeRawPointer(x + j).loadUnaligned(as: SIMD8<Float>.self))
+    j += 8
+  }
+  var largest = lanes.max()
+  while j < n {
+    largest = Swift.max(largest, x[j])
+    j += 1
+  }
+  for i in 0..<n { y[i] = FastMath.exp(x[i] - largest) }
+  let scale = 1 / sum(y, n)
+  for i in 0..<n { y[i] *= scale }
+}
+
+/// Σ values, with eight partial sums.
+@inline(__always)
+func sum(_ values: UnsafePointer<Float>, _ n: Int) -> Float {
+  var lanes = SIMD8<Float>(repeating: 0)
+  var j = 0
+  while j + 8 <= n {
+    lanes += UnsafeRawPointer(values + j).loadUnaligned(as: SIMD8<Float>.self)
+    j += 8
+  }
+  var total = lanes.sum()
+  while j < n {
+    total += values[j]
+    j += 1
+  }
+  return total
+}
+
+/// Σ aᵢ·bᵢ, with eight partial sums.
+@inline(__always)
+func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) -> Float {
+  var lanes = SIMD8<Float>(repeating: 0)
+  var j = 0
+  while j + 8 <= n {
+    lanes +=
+      UnsafeRawPointer(a + j).loadUnaligned(as: SIMD8<Float>.self)
+      * UnsafeRawPointer(b + j).loadUnaligned(as: SIMD8<Float>.self)
+    j += 8
+  }
+  var total = lanes.sum()
+  while j < n {
+    total += a[j] * b[j]
+    j += 1
+  }
+  return total
+}

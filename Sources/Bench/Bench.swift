@@ -27,6 +27,7 @@ struct Bench: ParsableCommand {
     print("Each figure is the best of several runs.\n")
     matmulBench()
     convolutionBench()
+    visionBench()
     elementwiseBench()
     bookkeepingBench()
   }

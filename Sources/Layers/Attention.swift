@@ -42,6 +42,20 @@ public final class MultiHeadAttention: Layer {
   }
   // MARK: end
 
+  /// The attention weights softmax(Q·Kᵀ/√d + mask), [B, h, T, S], for looking at what
+  /// each position attends to (computed again, without gradients).
+  public func weights(
+    _ x: Tensor, context: Tensor? = nil, mask: Tensor? = nil
+  ) -> Tensor {
+    withoutGradient {
+      let source = context ?? x
+      let q = splitHeads(query(x)), k = splitHeads(key(source))
+      var scores = matmul(q, k, transposingB: true) * (1 / Float(q.shape[3]).squareRoot())
+      if let mask { scores = scores + mask }
+      return scores.softmax()
+    }
+  }
+
   /// [B, T, C] → [B, h, T, d].
   func splitHeads(_ x: Tensor) -> Tensor {
     let (b, t, c) = (x.shape[0], x.shape[1], x.shape[2])

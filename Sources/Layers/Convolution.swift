@@ -253,3 +253,14 @@ public func upsampleNearest(_ x: Tensor, factor: Int) -> Tensor {
     x.accumulateGrad(dx)
   }
 }
+
+/// Average pooling over f×f blocks: [B, C, H, W] → [B, C, H/f, W/f], built from
+/// reshaping and a mean so that autograd gives the backward.
+public func averagePool(_ x: Tensor, factor: Int) -> Tensor {
+  precondition(x.rank == 4 && x.shape[2] % factor == 0 && x.shape[3] % factor == 0,
+               "averagePool: needs [B, C, H, W] with H and W divisible by \(factor), "
+               + "got \(x.shape)")
+  let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+  return x.reshaped([b, c, h / factor, factor, w / factor, factor])
+    .mean(axes: [3, 5])  // [B, C, H/f, W/f]
+}

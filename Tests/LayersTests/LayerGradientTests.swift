@@ -58,6 +58,21 @@ struct LayerGradients {
     #expect(checkLayer(layer, input: randomInput([2, 3, 5])) { layer($0) }.passed)
   }
 
+  @Test func layerNormReferenceDefinition() {
+    let layer = LayerNorm(5)
+    randomise(layer)
+    #expect(
+      checkLayer(layer, input: randomInput([2, 3, 5])) { layer.reference($0) }.passed)
+  }
+
+  @Test func fusedLayerNormMatchesItsDefinition() {
+    let layer = LayerNorm(6)
+    randomise(layer)
+    let x = randomInput([4, 6]) * 3 + 1
+    let fused = layer(x), reference = layer.reference(x)
+    #expect(zip(fused.data, reference.data).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+  }
+
   @Test func rmsNorm() {
     let layer = RMSNorm(5)
     randomise(layer)
