@@ -33,7 +33,9 @@ let package = Package(
     // Exercise checkers, one module per chapter (a chapter links only what it teaches).
     .target(name: "Exercises", dependencies: ["Autograd"]),
     .target(name: "Exercises02", dependencies: ["Exercises", "Layers"]),
-    .target(name: "Solutions", dependencies: ["Autograd", "Layers"], path: "Solutions"),
+    .target(name: "Exercises03", dependencies: ["Exercises", "Datasets", "Vision"]),
+    .target(
+      name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"], path: "Solutions"),
 
     // The chapters: literate executables (`swift run -c release Chapter01`).
     .executableTarget(
@@ -43,6 +45,11 @@ let package = Package(
       name: "Chapter02",
       dependencies: ["Autograd", "Layers", "Datasets", "Notebook", "Exercises02"],
       path: "Chapters/Chapter02"),
+
+    .executableTarget(
+      name: "Chapter03",
+      dependencies: ["Autograd", "Layers", "Datasets", "Vision", "Notebook", "Exercises03"],
+      path: "Chapters/Chapter03"),
 
     // Tools.
     .executableTarget(
@@ -71,6 +78,7 @@ let package = Package(
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
-      name: "SolutionsTests", dependencies: ["Exercises", "Exercises02", "Solutions"]),
+      name: "SolutionsTests",
+      dependencies: ["Exercises", "Exercises02", "Exercises03", "Solutions", "Datasets"]),
   ]
 )

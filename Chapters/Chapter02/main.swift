@@ -199,7 +199,7 @@ that one bad batch cannot throw the parameters far.
 
 @code(schedule)
 
-@code(clip)
+@code(clip-gradients)
 
 ## The digits
 

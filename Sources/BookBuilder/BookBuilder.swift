@@ -1,6 +1,6 @@
-import Notebook
 import ArgumentParser
 import Foundation
+import Notebook
 
 /// Builds the book from the literate chapters, and checks chapter transcripts.
 @main

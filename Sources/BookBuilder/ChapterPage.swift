@@ -1,9 +1,11 @@
 import Notebook
+
 /// Turns one chapter's source and its marked output into Markdown for pandoc.
 struct ChapterPage {
   let source: LiterateSource
-  /// Output lines per code cell (by index into `source.cells`).
-  private(set) var outputs: [Int: [String]] = [:]
+  /// Output lines per code cell (by index into `source.cells`), each marked as program
+  /// output or as Markdown (tables).
+  private(set) var outputs: [Int: [(text: String, isMarkdown: Bool)]] = [:]
   /// Figures the prose shows, as written in the Markdown.
   private(set) var figures: [String] = []
   /// Regions the prose includes.
@@ -32,7 +34,10 @@ struct ChapterPage {
       guard let cell = source.cellIndex(containing: number) else {
         throw BookError("\(chapter): output from line \(number), which is not code")
       }
-      outputs[cell, default: []].append(String(line[line.index(after: end)...]))
+      var text = line[line.index(after: end)...]
+      let isMarkdown = text.first == "\u{1D}"
+      if isMarkdown { text = text.dropFirst() }
+      outputs[cell, default: []].append((String(text), isMarkdown))
     }
   }
 
@@ -45,12 +50,25 @@ struct ChapterPage {
         parts.append(try prose(text, regions: regions))
       case .code(let code, _):
         parts.append("```swift\n\(code)\n```")
-        if let lines = outputs[index] {
-          parts.append("```{.output}\n" + lines.joined(separator: "\n") + "\n```")
-        }
+        if let lines = outputs[index] { parts += outputBlocks(lines) }
       }
     }
     return parts.joined(separator: "\n\n") + "\n"
+  }
+
+  /// Runs of program output become output blocks; runs of Markdown stay Markdown.
+  func outputBlocks(_ lines: [(text: String, isMarkdown: Bool)]) -> [String] {
+    var blocks: [String] = []
+    var start = 0
+    while start < lines.count {
+      let kind = lines[start].isMarkdown
+      var end = start
+      while end < lines.count && lines[end].isMarkdown == kind { end += 1 }
+      let text = lines[start..<end].map(\.text).joined(separator: "\n")
+      blocks.append(kind ? text : "```{.output}\n" + text + "\n```")
+      start = end
+    }
+    return blocks
   }
 
   /// Prose with `@code(name)` lines replaced by the named region of library code.

@@ -1,4 +1,5 @@
 import Notebook
+
 /// Named regions of library code the chapters show: the lines between
 /// `// MARK: book:NAME` and `// MARK: end` in a file under Sources/. The book shows
 /// the code that compiles, never a copy.
@@ -20,8 +21,9 @@ struct Regions {
       let trimmed = String(line).trimmed
       if trimmed.hasPrefix("// MARK: book:") {
         guard current == nil else {
-          throw BookError("\(file):\(index + 1): region \(trimmed.dropFirst(14)) starts "
-                          + "inside region \(current!.name); close it with // MARK: end")
+          throw BookError(
+            "\(file):\(index + 1): region \(trimmed.dropFirst(14)) starts "
+              + "inside region \(current!.name); close it with // MARK: end")
         }
         current = (String(trimmed.dropFirst(14)).trimmed, index + 1, [])
       } else if trimmed == "// MARK: end" {
@@ -29,11 +31,13 @@ struct Regions {
           throw BookError("\(file):\(index + 1): // MARK: end without a region")
         }
         guard byName[region.name] == nil else {
-          throw BookError("\(file):\(region.start): region \(region.name) is defined "
-                          + "twice (also in \(byName[region.name]!.file))")
+          throw BookError(
+            "\(file):\(region.start): region \(region.name) is defined "
+              + "twice (also in \(byName[region.name]!.file))")
         }
-        byName[region.name] = Region(name: region.name, file: file,
-                                     code: dedented(region.lines).joined(separator: "\n"))
+        byName[region.name] = Region(
+          name: region.name, file: file,
+          code: dedented(region.lines).joined(separator: "\n"))
         current = nil
       } else if current != nil {
         current!.lines.append(String(line))

@@ -87,10 +87,11 @@ extension Scene {
 
   /// The segmentation map drawn in colour: each object class in its object colour,
   /// darker for squares and lighter for triangles so shapes differ too; background black.
-  public func segmentationImage() -> RGBImage {
+  /// `classes` draws another map (a model's prediction) the same way.
+  public func segmentationImage(classes: [Int]? = nil) -> RGBImage {
     var pixels: [Float] = []
     pixels.reserveCapacity(Scene.size * Scene.size * 3)
-    for id in segmentation() {
+    for id in classes ?? segmentation() {
       guard let (shape, color) = SegmentationClass.decode(id) else {
         pixels += [0, 0, 0]
         continue

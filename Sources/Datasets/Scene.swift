@@ -59,6 +59,7 @@ public struct SceneObject: Sendable, Hashable {
   /// "small red circle".
   public var fullName: String { "\(size.name) \(color.name) \(shape.name)" }
 
+  // MARK: book:covers
   /// Whether the pixel (x, y) (its centre at x + 0.5, y + 0.5) is inside the object.
   public func covers(x: Int, y: Int) -> Bool {
     let r = size.radius
@@ -72,6 +73,7 @@ public struct SceneObject: Sendable, Hashable {
       return dy < r && dy > -r && abs(dx) <= (dy + r + 0.5) / 2
     }
   }
+  // MARK: end
 
   /// The cells an object's centre may occupy and stay inside the image.
   public static let cells = 1...6

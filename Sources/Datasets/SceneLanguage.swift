@@ -1,6 +1,7 @@
 /// The small, regular English the world speaks: captions, questions with answers, and
 /// referring expressions with boxes.
 extension Scene {
+  // MARK: book:caption
   /// Where an object is, in words, from its grid cell: thirds of the image (columns
   /// 1–2 left, 3–4 middle, 5–6 right; rows likewise top, middle, bottom).
   public static func regionPhrase(column: Int, row: Int) -> String {
@@ -20,6 +21,7 @@ extension Scene {
       "a \($0.fullName) \(Scene.regionPhrase(column: $0.column, row: $0.row))"
     }.joined(separator: ", ")
   }
+  // MARK: end
 
   /// The shortest description that picks out `object` among this scene's objects:
   /// "circle", "red circle" or "small red circle". `withoutColor` avoids naming the

@@ -183,7 +183,7 @@ func restoredBuffers(_ tensors: [String: Tensor], prefix: String) -> [String: [F
   return buffers
 }
 
-// MARK: book:clip
+// MARK: book:clip-gradients
 /// Scales all gradients down together when their global L2 norm exceeds `maxNorm`, so
 /// one bad batch cannot throw the parameters far. Returns the norm before clipping.
 @discardableResult

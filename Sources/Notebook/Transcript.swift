@@ -1,9 +1,10 @@
+import Autograd
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import Autograd
 
 /// How a chapter's printed output reaches the book.
 ///
@@ -14,13 +15,16 @@ import Autograd
 enum Transcript {
   static let marksLines = getenv("MMI_BOOK_MARKERS") != nil
 
-  static func emit(_ text: String, line: UInt) {
+  /// Prints `text`; in the book's marked mode each line carries the source line, and
+  /// `markdown` lines a further mark so the book sets them as Markdown (a table), not
+  /// as program output.
+  static func emit(_ text: String, line: UInt, markdown: Bool = false) {
     guard marksLines else {
       print(text)
       return
     }
     for piece in text.split(separator: "\n", omittingEmptySubsequences: false) {
-      print("\u{1E}\(line)\u{1F}" + piece)
+      print("\u{1E}\(line)\u{1F}" + (markdown ? "\u{1D}" : "") + piece)
     }
   }
 }
@@ -39,6 +43,24 @@ public func show(_ items: Any..., separator: String = " ", line: UInt = #line) {
   Transcript.emit(text, line: line)
 }
 // MARK: end
+
+/// Prints a table of results: in a terminal as aligned Markdown, in the book as a
+/// typeset table.
+public func showTable(_ header: [String], _ rows: [[String]], line: UInt = #line) {
+  let widths = header.indices.map { column in
+    ([header] + rows).map { $0[column].count }.max() ?? 0
+  }
+  func row(_ cells: [String]) -> String {
+    "| "
+      + zip(cells, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }
+      .joined(separator: " | ") + " |"
+  }
+  let rule =
+    "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|")
+    + "|"
+  let text = ([row(header), rule] + rows.map(row)).joined(separator: "\n")
+  Transcript.emit(text, line: line, markdown: true)
+}
 
 /// Prints a timing line. It starts with ⏱ so that tests comparing transcripts, and
 /// readers comparing with the book, can set it aside: timings differ between runs.

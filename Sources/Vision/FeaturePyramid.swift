@@ -41,6 +41,7 @@ public final class FeaturePyramid: Layer {
       using: &generator)
   }
 
+  // MARK: book:pyramid
   /// Images [B, 3, 32, 32] and the ViT's tokens [B, 64, C] → maps [B, C, 16, 16],
   /// [B, C, 8, 8] and [B, C, 4, 4].
   public func callAsFunction(_ images: Tensor, vitTokens: Tensor) -> [Tensor] {
@@ -57,5 +58,26 @@ public final class FeaturePyramid: Layer {
     return [map16, map8, map4].map { map in
       map + sinCosPositions(channels: channels, height: map.shape[2], width: map.shape[3])
     }
+  }
+  // MARK: end
+}
+
+/// The image encoder later chapters load: the ViT and its feature pyramid.
+public final class ImageEncoder: Layer {
+  public var vit: VisionTransformer
+  public var pyramid: FeaturePyramid
+
+  public init(
+    _ configuration: VisionConfiguration = VisionConfiguration(),
+    using generator: inout SeededGenerator
+  ) {
+    vit = VisionTransformer(configuration, using: &generator)
+    pyramid = FeaturePyramid(vitWidth: configuration.width, using: &generator)
+  }
+
+  /// Images [B, 3, 32, 32] → the ViT's tokens [B, 64, C] and the maps at 16², 8², 4².
+  public func callAsFunction(_ images: Tensor) -> (tokens: Tensor, maps: [Tensor]) {
+    let tokens = vit(images)  // [B, N, C]
+    return (tokens, pyramid(images, vitTokens: tokens))
   }
 }

@@ -6,6 +6,7 @@ import Autograd
   import Darwin
 #endif
 
+// MARK: book:sincos
 /// Fixed 2-D sine–cosine position codes for an H×W grid: [C, H, W]. The first half of
 /// the channels encodes the row, the second half the column, each with sines and cosines
 /// of geometrically spaced frequencies (as in the Transformer, once per axis). Nearby
@@ -31,3 +32,4 @@ public func sinCosPositions(channels: Int, height: Int, width: Int) -> Tensor {
   }
   return Tensor(shape: [channels, height, width], data: codes)
 }
+// MARK: end

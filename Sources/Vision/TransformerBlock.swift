@@ -15,6 +15,7 @@ public final class FeedForward: Layer {
   }
 }
 
+// MARK: book:transformer-block
 /// A pre-norm transformer block, as in ViT and CLIP: each sub-layer sees a normalised
 /// copy of the stream and adds its result back (a residual connection), so the stream
 /// itself is never squashed and gradients reach early layers undiminished.
@@ -38,3 +39,4 @@ public final class TransformerBlock: Layer {
     return attended + feedForward(feedForwardNorm(attended))  // [B, T, C]
   }
 }
+// MARK: end

@@ -17,6 +17,7 @@ public struct VisionConfiguration: Sendable, Equatable {
   public var tokens: Int { grid * grid }
 }
 
+// MARK: book:vit
 /// A Vision Transformer (Dosovitskiy et al., 2021): the image is cut into patches, each
 /// patch becomes a token by one linear map, a learned position embedding says where the
 /// patch was, and transformer blocks let every patch attend to every other.
@@ -59,6 +60,7 @@ public final class VisionTransformer: Layer {
     for block in blocks { x = block(x) }  // [B, N, C]
     return finalNorm(x)
   }
+  // MARK: end
 
   /// The attention weights of every layer for `images`: [L] × [B, h, N, N].
   public func attentionMaps(_ images: Tensor) -> [Tensor] {

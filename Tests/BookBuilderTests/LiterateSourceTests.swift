@@ -48,6 +48,19 @@ struct LiterateSourceTests {
     #expect(page.usedRegions == ["sample"])
   }
 
+  @Test func markdownLinesBecomeMarkdownNotOutput() throws {
+    let source = try LiterateSource(chapter)
+    var page = try ChapterPage(
+      source: source,
+      transcript:
+        "\u{1E}7\u{1F}before\n\u{1E}7\u{1F}\u{1D}| a |\n\u{1E}7\u{1F}\u{1D}|---|\n",
+      chapter: "Test")
+    var regions = Regions()
+    try regions.scan("// MARK: book:sample\nlet y = 2\n// MARK: end\n", file: "A.swift")
+    let markdown = try page.markdown(regions: regions)
+    #expect(markdown.contains("```{.output}\nbefore\n```\n\n| a |\n|---|"))
+  }
+
   @Test func rejectsOutputFromInsideADeclaration() throws {
     let source = try LiterateSource(chapter)
     #expect(throws: BookError.self) {
