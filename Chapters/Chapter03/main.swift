@@ -56,13 +56,12 @@ thirds of the image:
 */
 let scenes = (0..<12).map { _ in Scene.random(using: &chapter.generator) }
 for scene in scenes.prefix(3) { show(scene.caption) }
-try Canvas.imageSheet(
-  scenes.map { $0.render().pixels }, width: 32, height: 32, columns: 6, zoom: 4,
-  captions: scenes.indices.map { "scene \($0 + 1)" }
-).writePNG(to: chapter.figurePath("scenes"))
+try Canvas.captionedSheet(scenes.prefix(6).map { $0.render().pixels }, width: 32,
+                          height: 32, zoom: 3, captions: scenes.prefix(6).map(\.caption))
+  .writePNG(to: chapter.figurePath("scenes"))
 /*:
-![Twelve generated scenes; the first three captions are printed above. Scenes are
-32×32 pixels, drawn here 4× larger without smoothing.](Figures/ch03-scenes.png){width=90%}
+![Six generated scenes with their captions. Scenes are 32×32 pixels, drawn here three
+times larger without smoothing.](Figures/ch03-scenes.png){width=90%}
 
 The same scene answers questions about colour, shape, count and position (a position
 as the grid cell "column row"), and names each object with a *referring expression*

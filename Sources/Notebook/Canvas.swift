@@ -109,9 +109,10 @@ public struct Canvas {
     var cursor = 0
     for character in text {
       let rows = PixelFont.rows(of: character)
+      let drop = PixelFont.descenders.contains(character) ? 2 : 0
       for (row, bits) in rows.enumerated() {
         for column in 0..<PixelFont.width where bits & (0x10 >> UInt8(column)) != 0 {
-          let (u, v) = (cursor + column * scale, row * scale)
+          let (u, v) = (cursor + column * scale, (row + drop) * scale)
           if vertical {
             fill(x: x + v, y: y - u - scale, width: scale, height: scale, color)
           } else {

@@ -1,10 +1,11 @@
+import ArgumentParser
+import Autograd
+
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
   import Darwin
 #endif
-import ArgumentParser
-import Autograd
 
 /// The command-line flags every chapter understands.
 public struct ChapterOptions: ParsableArguments {
@@ -17,8 +18,9 @@ public struct ChapterOptions: ParsableArguments {
   @Option(help: "BLAS threads (1 is fastest on a busy 2-core machine).")
   public var threads: Int = 1
 
-  @Option(name: .customLong("check-exercise"),
-          help: "Check your answer to exercise N instead of running the chapter.")
+  @Option(
+    name: .customLong("check-exercise"),
+    help: "Check your answer to exercise N instead of running the chapter.")
   public var exercise: Int?
 
   @Option(help: "Folder the chapter writes its figures to.")
@@ -47,11 +49,13 @@ public struct Chapter {
     let options = ChapterOptions.parseOrExit(arguments)
     Engine.configure(threads: options.threads)
     warnIfDebugBuild()
-    let chapter = Chapter(number: number, options: options,
-                          generator: SeededGenerator(seed: options.seed))
+    let chapter = Chapter(
+      number: number, options: options,
+      generator: SeededGenerator(seed: options.seed))
     if options.exercise == nil {
-      show("Chapter \(number): \(title) · \(options.full ? "full" : "quick") size"
-           + " · seed \(options.seed)", line: line)
+      show(
+        "Chapter \(number): \(title) · \(options.full ? "full" : "quick") size"
+          + " · seed \(options.seed)", line: line)
     }
     return chapter
   }

@@ -73,3 +73,44 @@ extension Canvas {
     return canvas
   }
 }
+
+extension Canvas {
+  /// Images in a column, each with its caption beside it, wrapped to fit: a sheet of
+  /// examples with their descriptions.
+  public static func captionedSheet(
+    _ images: [[Float]], width: Int, height: Int, zoom: Int, captions: [String],
+    textWidth: Int = 720
+  ) -> Canvas {
+    let charactersPerLine = textWidth / ((PixelFont.width + 1) * 2)
+    let wrapped = captions.map { wrap($0, to: charactersPerLine) }
+    let rowHeights = wrapped.map { max(height * zoom, $0.count * 20) + 12 }
+    var canvas = Canvas(
+      width: width * zoom + textWidth + 30,
+      height: rowHeights.reduce(0, +) + 6)
+    var y = 6
+    for (i, image) in images.enumerated() {
+      canvas.fill(
+        x: 5, y: y - 1, width: width * zoom + 2, height: height * zoom + 2, .grey)
+      canvas.paste(rgb: image, width: width, height: height, x: 6, y: y, zoom: zoom)
+      for (k, line) in wrapped[i].enumerated() {
+        canvas.text(line, x: width * zoom + 24, y: y + 4 + 20 * k)
+      }
+      y += rowHeights[i]
+    }
+    return canvas
+  }
+
+  /// Splits `text` into lines of at most `limit` characters, at spaces.
+  static func wrap(_ text: String, to limit: Int) -> [String] {
+    var lines: [String] = [], current = ""
+    for word in text.split(separator: " ") {
+      if !current.isEmpty && current.count + 1 + word.count > limit {
+        lines.append(current)
+        current = ""
+      }
+      current += (current.isEmpty ? "" : " ") + word
+    }
+    if !current.isEmpty { lines.append(current) }
+    return lines
+  }
+}

@@ -4,6 +4,10 @@
 enum PixelFont {
   static let width = 5, height = 7
 
+  /// Letters with descenders are drawn two rows lower: their seven rows run from the
+  /// top of the lower-case letters to two rows below the baseline.
+  static let descenders: Set<Character> = ["g", "p", "q", "y"]
+
   /// The seven row bitmaps of `character`; an empty box for characters we lack.
   static func rows(of character: Character) -> [UInt8] {
     guard let scalar = character.unicodeScalars.first,
@@ -91,7 +95,7 @@ enum PixelFont {
     0x0064: "01010D1311110F",
     0x0065: "00000E111F100E",
     0x0066: "0609081C080808",
-    0x0067: "000F11110F010E",
+    0x0067: "0F11110F01010E",
     0x0068: "10101619111111",
     0x0069: "04000C0404040E",
     0x006A: "0200060202120C",
@@ -100,8 +104,8 @@ enum PixelFont {
     0x006D: "00001A15151111",
     0x006E: "00001619111111",
     0x006F: "00000E1111110E",
-    0x0070: "00001E111E1010",
-    0x0071: "00000D130F0101",
+    0x0070: "1E11111E101010",
+    0x0071: "0F11110F010101",
     0x0072: "00001619101010",
     0x0073: "00000E100E011E",
     0x0074: "08081C08080906",
@@ -109,7 +113,7 @@ enum PixelFont {
     0x0076: "00001111110A04",
     0x0077: "0000111115150A",
     0x0078: "0000110A040A11",
-    0x0079: "000011110F010E",
+    0x0079: "1111110F01010E",
     0x007A: "00001F0204081F",
     0x007B: "02040408040402",
     0x007C: "04040404040404",
