@@ -57,6 +57,49 @@ struct VisionGradients {
     #expect(report.passed, "\(report)")
   }
 
+  @Test func textEncoderWithPadding() {
+    var g = SeededGenerator(seed: 1)
+    let text = TextEncoder(
+      vocabulary: 7, length: 4, width: 8, layers: 1, heads: 2,
+      using: &g)
+    randomise(text)
+    var h = SeededGenerator(seed: 2)
+    let ids = [3, 5, 0, 0, 1, 2, 6, 0]  // two texts, padded
+    let report = checkGradients(at: text.parameters, using: &h) { _ in text(ids, batch: 2)
+    }
+    #expect(report.passed, "\(report)")
+    // Padding must not matter: the same text with a different pad length agrees.
+    var k = SeededGenerator(seed: 1)
+    let longer = TextEncoder(
+      vocabulary: 7, length: 6, width: 8, layers: 1, heads: 2,
+      using: &k)
+    for (a, b) in zip(longer.parameters, text.parameters) where a.shape == b.shape {
+      a.assign(b.data)
+    }
+    longer.positions.assign(text.positions.data + [Float](repeating: 0.3, count: 16))
+    let short = text([3, 5, 0, 0], batch: 1),
+      padded = longer([3, 5, 0, 0, 0, 0], batch: 1)
+    #expect(zip(short.data, padded.data).allSatisfy { Swift.abs($0 - $1) < 1e-5 })
+  }
+
+  @Test func contrastiveLossOfMiniCLIP() {
+    var configuration = VisionConfiguration()
+    (configuration.imageSize, configuration.patchSize) = (8, 4)
+    (configuration.width, configuration.layers, configuration.heads) = (8, 1, 2)
+    var g = SeededGenerator(seed: 1)
+    let clip = MiniCLIP(
+      vision: VisionTransformer(configuration, using: &g),
+      vocabulary: 7, textLength: 3, embedding: 4, using: &g)
+    randomise(clip)
+    var h = SeededGenerator(seed: 2)
+    let images = randomImages(3)
+    let ids = [1, 2, 0, 3, 4, 5, 6, 2, 0]
+    let report = checkGradients(at: [images] + clip.parameters, using: &h) {
+      clip.loss(images: $0[0], texts: ids)
+    }
+    #expect(report.passed, "\(report)")
+  }
+
   @Test func averagePooling() {
     var h = SeededGenerator(seed: 2)
     let x = Tensor.normal([2, 2, 4, 6], using: &h, requiresGrad: true)
