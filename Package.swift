@@ -24,6 +24,8 @@ let package = Package(
     .target(name: "Layers", dependencies: ["Autograd"]),
     .target(name: "Datasets", dependencies: ["Autograd"]),
     .target(name: "Vision", dependencies: ["Autograd", "Layers"]),
+    .target(name: "Resampler", dependencies: ["Autograd", "Layers", "Vision"]),
+    .target(name: "Synchronizer", dependencies: ["Autograd", "Layers"]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -75,6 +77,8 @@ let package = Package(
     .testTarget(name: "LayersTests", dependencies: ["Layers"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "VisionTests", dependencies: ["Vision", "Datasets"]),
+    .testTarget(name: "ResamplerTests", dependencies: ["Resampler"]),
+    .testTarget(name: "SynchronizerTests", dependencies: ["Synchronizer"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
