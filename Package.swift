@@ -63,7 +63,7 @@ let package = Package(
     .executableTarget(
       name: "Bench",
       dependencies: [
-        "Autograd", "Layers", "Datasets", "Vision", "Notebook", "COpenBLAS",
+        "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Notebook", "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

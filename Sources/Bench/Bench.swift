@@ -28,6 +28,7 @@ struct Bench: ParsableCommand {
     matmulBench()
     convolutionBench()
     visionBench()
+    synchronizerBench()
     elementwiseBench()
     bookkeepingBench()
   }
