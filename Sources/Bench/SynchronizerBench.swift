@@ -12,7 +12,8 @@ extension Bench {
     )
     print("  over all image features; batch 1 × 128 tokens, forward / forward+backward")
     var generator = SeededGenerator(seed: 8)
-    let configuration = SynchronizerConfiguration()
+    var configuration = SynchronizerConfiguration()
+    configuration.maxImages = 9  // recency indices 1...8, and 0 for unseen
     let mmfs = MultiModalFeatureSynchronizer(configuration, using: &generator)
     let dense = MultiHeadAttention(
       width: 128, heads: 4, contextWidth: 64, using: &generator)

@@ -98,6 +98,10 @@ public final class MultiModalFeatureSynchronizer: Layer {
       let rows = Array(visible[(batch * t * n)..<((batch + 1) * t * n)])
       recencies += recencyIndices(rows, images: n)
     }
+    precondition(
+      (recencies.max() ?? 0) < c.maxImages,
+      "MMFS: a token sees \(recencies.max() ?? 0) images, but the recency embedding has "
+        + "room for \(c.maxImages - 1); raise SynchronizerConfiguration.maxImages")
     let queries =
       queryProjection(x).reshaped([b, t, 1, c.queryWidth])
       + recency(recencies, shape: [b, t, n])  // [B, T, N, Cq]
