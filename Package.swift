@@ -36,6 +36,7 @@ let package = Package(
     .target(name: "Exercises", dependencies: ["Autograd"]),
     .target(name: "Exercises02", dependencies: ["Exercises", "Layers"]),
     .target(name: "Exercises03", dependencies: ["Exercises", "Datasets", "Vision"]),
+    .target(name: "Exercises04", dependencies: ["Exercises", "Resampler"]),
     .target(
       name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"], path: "Solutions"),
 
@@ -52,6 +53,13 @@ let package = Package(
       name: "Chapter03",
       dependencies: ["Autograd", "Layers", "Datasets", "Vision", "Notebook", "Exercises03"],
       path: "Chapters/Chapter03"),
+
+    .executableTarget(
+      name: "Chapter04",
+      dependencies: [
+        "Autograd", "Layers", "Datasets", "Vision", "Resampler", "Notebook", "Exercises04",
+      ],
+      path: "Chapters/Chapter04"),
 
     // Tools.
     .executableTarget(
@@ -83,6 +91,8 @@ let package = Package(
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
       name: "SolutionsTests",
-      dependencies: ["Exercises", "Exercises02", "Exercises03", "Solutions", "Datasets"]),
+      dependencies: [
+        "Exercises", "Exercises02", "Exercises03", "Exercises04", "Solutions", "Datasets",
+      ]),
   ]
 )

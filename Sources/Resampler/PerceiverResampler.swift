@@ -2,6 +2,7 @@ import Autograd
 import Layers
 import Vision
 
+// MARK: book:resampler
 /// One layer of the Perceiver Resampler: the latents attend to the image tokens and to
 /// themselves, then pass through a feed-forward block (Flamingo's design, pre-norm).
 public final class ResamplerLayer: Layer {
@@ -58,3 +59,4 @@ public final class PerceiverResampler: Layer {
     return finalNorm(z)
   }
 }
+// MARK: end
