@@ -29,19 +29,10 @@ func exerciseMeanAbsoluteError(_ prediction: Tensor, _ target: Tensor) -> Tensor
 
 /// Runs the checker of exercise `number`; true if it passed.
 func checkChapter01Exercise(_ number: Int) -> Bool {
-  let result: ExerciseResult
-  switch number {
-  case 1: result = Chapter01Checks.softplus(exerciseSoftplus)
-  case 2: result = Chapter01Checks.logSumExp { exerciseLogSumExp($0, axis: $1) }
-  case 3:
-    result = Chapter01Checks.sumToShape {
-      exerciseSumToShape($0, shape: $1, target: $2)
-    }
-  case 4: result = Chapter01Checks.meanAbsoluteError(exerciseMeanAbsoluteError)
-  default:
-    print("Chapter 1 has exercises 1 to 4; there is no exercise \(number).")
-    return false
-  }
-  print("Exercise \(number):\n\(result)")
-  return result.passed
+  runExercise(number, chapter: 1, [
+    { Chapter01Checks.softplus(exerciseSoftplus) },
+    { Chapter01Checks.logSumExp { exerciseLogSumExp($0, axis: $1) } },
+    { Chapter01Checks.sumToShape { exerciseSumToShape($0, shape: $1, target: $2) } },
+    { Chapter01Checks.meanAbsoluteError(exerciseMeanAbsoluteError) },
+  ])
 }

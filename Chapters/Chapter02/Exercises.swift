@@ -33,16 +33,10 @@ func exerciseLayerNormalisation(_ x: Tensor, _ epsilon: Float) -> Tensor? {
 
 /// Runs the checker of exercise `number`; true if it passed.
 func checkChapter02Exercise(_ number: Int) -> Bool {
-  let result: ExerciseResult
-  switch number {
-  case 1: result = Chapter02Checks.momentumStep(exerciseMomentumStep)
-  case 2: result = Chapter02Checks.maxPool(exerciseMaxPool)
-  case 3: result = Chapter02Checks.inverseSquareRoot(exerciseInverseSquareRoot)
-  case 4: result = Chapter02Checks.layerNormalisation(exerciseLayerNormalisation)
-  default:
-    print("Chapter 2 has exercises 1 to 4; there is no exercise \(number).")
-    return false
-  }
-  print("Exercise \(number):\n\(result)")
-  return result.passed
+  runExercise(number, chapter: 2, [
+    { Chapter02Checks.momentumStep(exerciseMomentumStep) },
+    { Chapter02Checks.maxPool(exerciseMaxPool) },
+    { Chapter02Checks.inverseSquareRoot(exerciseInverseSquareRoot) },
+    { Chapter02Checks.layerNormalisation(exerciseLayerNormalisation) },
+  ])
 }

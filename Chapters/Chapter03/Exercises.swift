@@ -27,15 +27,9 @@ func exerciseObjectCountQuestion(_ scene: Scene) -> (question: String, answer: S
 
 /// Runs the checker of exercise `number`; true if it passed.
 func checkChapter03Exercise(_ number: Int) -> Bool {
-  let result: ExerciseResult
-  switch number {
-  case 1: result = Chapter03Checks.patchify(exercisePatchify)
-  case 2: result = Chapter03Checks.contrastiveLoss(exerciseContrastiveLoss)
-  case 3: result = Chapter03Checks.objectCountQuestion(exerciseObjectCountQuestion)
-  default:
-    print("Chapter 3 has exercises 1 to 3; there is no exercise \(number).")
-    return false
-  }
-  print("Exercise \(number):\n\(result)")
-  return result.passed
+  runExercise(number, chapter: 3, [
+    { Chapter03Checks.patchify(exercisePatchify) },
+    { Chapter03Checks.contrastiveLoss(exerciseContrastiveLoss) },
+    { Chapter03Checks.objectCountQuestion(exerciseObjectCountQuestion) },
+  ])
 }

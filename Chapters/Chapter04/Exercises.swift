@@ -19,14 +19,8 @@ func exerciseAveragedTokens(_ tokens: Tensor, _ k: Int) -> Tensor? {
 
 /// Runs the checker of exercise `number`; true if it passed.
 func checkChapter04Exercise(_ number: Int) -> Bool {
-  let result: ExerciseResult
-  switch number {
-  case 1: result = Chapter04Checks.parameterCount(exerciseParameterCount)
-  case 2: result = Chapter04Checks.averagedTokens(exerciseAveragedTokens)
-  default:
-    print("Chapter 4 has exercises 1 and 2; there is no exercise \(number).")
-    return false
-  }
-  print("Exercise \(number):\n\(result)")
-  return result.passed
+  runExercise(number, chapter: 4, [
+    { Chapter04Checks.parameterCount(exerciseParameterCount) },
+    { Chapter04Checks.averagedTokens(exerciseAveragedTokens) },
+  ])
 }

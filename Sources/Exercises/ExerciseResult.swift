@@ -33,3 +33,18 @@ public struct Findings {
 
   public var result: ExerciseResult { ExerciseResult(passed: passed, findings: lines) }
 }
+
+/// Runs checker `number` (1-based) of a chapter's `checkers`, prints its verdict, and
+/// says whether it passed: what `--check-exercise N` does in every chapter.
+public func runExercise(
+  _ number: Int, chapter: Int, _ checkers: [() -> ExerciseResult]
+) -> Bool {
+  guard checkers.indices.contains(number - 1) else {
+    print("Chapter \(chapter) has exercises 1 to \(checkers.count); "
+          + "there is no exercise \(number).")
+    return false
+  }
+  let result = checkers[number - 1]()
+  print("Exercise \(number):\n\(result)")
+  return result.passed
+}

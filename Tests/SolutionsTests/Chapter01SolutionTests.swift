@@ -51,3 +51,15 @@ struct Chapter01Exercises {
     #expect(!Chapter01Checks.meanAbsoluteError { p, t in (p - t).abs().sum() }.passed)
   }
 }
+
+@Suite("Exercise dispatch")
+struct ExerciseDispatch {
+  @Test func runsTheNumberedCheckerAndRejectsOthers() {
+    let passing = { ExerciseResult(passed: true, findings: []) }
+    let failing = { ExerciseResult(passed: false, findings: []) }
+    #expect(runExercise(1, chapter: 9, [passing, failing]))
+    #expect(!runExercise(2, chapter: 9, [passing, failing]))
+    #expect(!runExercise(3, chapter: 9, [passing, failing]))
+    #expect(!runExercise(0, chapter: 9, [passing, failing]))
+  }
+}
