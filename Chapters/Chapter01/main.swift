@@ -262,8 +262,8 @@ from the output (d eˣ/dx = eˣ, d tanh x/dx = 1 − tanh² x), so it receives b
 > one-off experiments `x.map("name", f, derivative: df)` takes closures anyway.
 
 Networks evaluate exponentials by the billion (in softmax, sigmoid, tanh, GELU,
-SiLU), and glibc's `expf` and `tanhf` are slow: about 0.7 and 0.1 billion per second
-on our machine. Our own version splits x into n·ln 2 + r, makes 2ⁿ by writing the
+SiLU), and glibc's `expf` and `tanhf` are slow, `tanhf` especially (the timings below
+measure both). Our own version splits x into n·ln 2 + r, makes 2ⁿ by writing the
 exponent bits of a Float directly, and evaluates a short polynomial for eʳ:
 
 @code(fast-exp)
