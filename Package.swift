@@ -38,7 +38,8 @@ let package = Package(
     .target(name: "Exercises03", dependencies: ["Exercises", "Datasets", "Vision"]),
     .target(name: "Exercises04", dependencies: ["Exercises", "Resampler"]),
     .target(
-      name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"], path: "Solutions"),
+      name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"],
+      path: "Solutions"),
 
     // The chapters: literate executables (`swift run -c release Chapter01`).
     .executableTarget(
@@ -51,13 +52,16 @@ let package = Package(
 
     .executableTarget(
       name: "Chapter03",
-      dependencies: ["Autograd", "Layers", "Datasets", "Vision", "Notebook", "Exercises03"],
+      dependencies: [
+        "Autograd", "Layers", "Datasets", "Vision", "Notebook", "Exercises03",
+      ],
       path: "Chapters/Chapter03"),
 
     .executableTarget(
       name: "Chapter04",
       dependencies: [
-        "Autograd", "Layers", "Datasets", "Vision", "Resampler", "Notebook", "Exercises04",
+        "Autograd", "Layers", "Datasets", "Vision", "Resampler", "Notebook",
+        "Exercises04",
       ],
       path: "Chapters/Chapter04"),
 
@@ -71,7 +75,8 @@ let package = Package(
     .executableTarget(
       name: "Bench",
       dependencies: [
-        "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Notebook", "COpenBLAS",
+        "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Notebook",
+        "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

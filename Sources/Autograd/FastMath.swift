@@ -2,9 +2,10 @@
 /// exp and friends for Float, written so the compiler can vectorise them.
 ///
 /// glibc's `expf` and, far more, `tanhf` are slow (`make bench` measures them), and a
-/// neural network calls them billions of times. The classic recipe: write x = n·ln2 + r with n an
-/// integer and |r| ≤ ln2/2, so eˣ = 2ⁿ · eʳ; build 2ⁿ directly in the float's exponent
-/// bits; approximate eʳ − 1 by its Taylor series to r⁷ (error < 2e-8 on that range).
+/// neural network calls them billions of times. The classic recipe: write
+/// x = n·ln2 + r with n an integer and |r| ≤ ln2/2, so eˣ = 2ⁿ · eʳ; build 2ⁿ directly
+/// in the float's exponent bits; approximate eʳ − 1 by its Taylor series to r⁷ (error
+/// < 2e-8 on that range).
 /// No branches: the range checks are selects, so loops over arrays stay SIMD.
 public enum FastMath {
   /// eʳ − 1 for |r| ≤ ln2/2, by Horner's rule.
