@@ -165,3 +165,21 @@ public final class GatedSynchronizer: Layer {
     x + gate.tanh() * synchronizer(x, reference: reference, maps: maps, visible: visible)
   }
 }
+
+/// The zero-initialised 1×1 convolution through which MM-Interleaved's image decoder adds
+/// MMFS features to its U-Net (upstream's `MMFSNet` zero convolutions): at the start the
+/// U-Net's features pass unchanged, and training grows the contribution from zero.
+public final class ZeroConvolutionGate: Layer {
+  public var projection: Conv2d
+
+  public init(channels: Int, using generator: inout SeededGenerator) {
+    projection = Conv2d(
+      channels, channels, kernel: 1, initialization: .zeros,
+      using: &generator)
+  }
+
+  /// host [B, C, H, W] + 1×1 conv of `features` [B, C, H, W].
+  public func callAsFunction(_ host: Tensor, features: Tensor) -> Tensor {
+    host + projection(features)
+  }
+}

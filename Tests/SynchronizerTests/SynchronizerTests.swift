@@ -240,6 +240,23 @@ struct SynchronizerTests {
     #expect(opened.data != s.x.data)
   }
 
+  @Test func zeroConvolutionLeavesTheHostUnchangedAtFirst() {
+    var g = SeededGenerator(seed: 6)
+    let gate = ZeroConvolutionGate(channels: 3, using: &g)
+    let host = Tensor.normal([2, 3, 4, 4], using: &g)
+    let features = Tensor.normal([2, 3, 4, 4], using: &g, requiresGrad: true)
+    #expect(gate(host, features: features).data == host.data)
+    // The gate still learns: its weight receives a gradient from the first step.
+    gate(host, features: features).sum().backward()
+    #expect(gate.projection.weight.gradValues!.contains { $0 != 0 })
+    var h = SeededGenerator(seed: 7)
+    for p in gate.parameters { p.assign((0..<p.count).map { _ in h.uniform(-1, 1) }) }
+    let report = checkGradients(at: [features] + gate.parameters, using: &h) {
+      gate(host, features: $0[0])
+    }
+    #expect(report.passed)
+  }
+
   @Test func visibilityInPackedSequences() {
     // Tokens 0–4 are document 0 with an image starting at token 1; tokens 5–9 are
     // document 1 with images starting at tokens 6 and 8.
