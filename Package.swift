@@ -65,6 +65,13 @@ let package = Package(
       ],
       path: "Chapters/Chapter04"),
 
+    .executableTarget(
+      name: "Chapter05",
+      dependencies: [
+        "Autograd", "Layers", "Datasets", "Vision", "Resampler", "Synchronizer", "Notebook",
+      ],
+      path: "Chapters/Chapter05"),
+
     // Tools.
     .executableTarget(
       name: "Doctor",

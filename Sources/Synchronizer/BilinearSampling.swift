@@ -1,5 +1,6 @@
 import Autograd
 
+// MARK: book:bilinear
 /// Bilinear sampling of feature maps at fractional locations, differentiable with
 /// respect to both the maps and the locations: the primitive deformable attention and the
 /// Multi-Modal Feature Synchronizer are built on.
@@ -90,6 +91,7 @@ public func bilinearSample(_ values: Tensor, at locations: Tensor) -> Tensor {
     }
   }
 }
+// MARK: end
 
 /// The four pixels around one sampling location and their weights.
 struct BilinearTaps {

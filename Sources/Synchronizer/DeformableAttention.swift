@@ -54,6 +54,7 @@ public final class DeformableAttention: Layer {
     outputProjection = Linear(width, width, using: &generator)
   }
 
+  // MARK: book:deformable
   /// `queries` [B, T, C], `reference` [B, T, 2] in [0, 1]², `maps` L tensors
   /// [B, C, H_l, W_l] → [B, T, C].
   public func callAsFunction(
@@ -88,4 +89,5 @@ public final class DeformableAttention: Layer {
     }
     return outputProjection(mixed!.permuted([0, 2, 1, 3]).reshaped([b, t, c]))
   }
+  // MARK: end
 }

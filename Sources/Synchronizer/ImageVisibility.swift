@@ -1,3 +1,4 @@
+// MARK: book:visibility
 /// Which images each token may look at, in a packed sequence of several documents.
 ///
 /// MM-Interleaved's rule: a token sees the images of its own document whose first image
@@ -19,6 +20,7 @@ public func imageVisibility(
   }
   return visible
 }
+// MARK: end
 
 /// The recency index of each image for each token: 1 for the most recent visible image,
 /// 2 for the one before it, …, and 0 for an image the token cannot see. [T, N] row-major,

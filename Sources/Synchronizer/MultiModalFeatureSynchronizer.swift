@@ -76,6 +76,7 @@ public final class MultiModalFeatureSynchronizer: Layer {
     outputProjection = Linear(c.attentionWidth, c.outputWidth, using: &generator)
   }
 
+  // MARK: book:mmfs
   /// `x`: queries [B, T, Cq]; `reference`: a point (x, y) in [0, 1]² per token [B, T, 2];
   /// `maps`: one tensor per level, [B, N, C, H_l, W_l]; `visible`: [B, T, N] row-major.
   /// Returns [B, T, Cout].
@@ -143,8 +144,10 @@ public final class MultiModalFeatureSynchronizer: Layer {
     let heads = combined!.permuted([0, 2, 1, 3]).reshaped([b, t, h * d])  // [B, T, h·d]
     return outputProjection(heads)  // [B, T, Cout]
   }
+  // MARK: end
 }
 
+// MARK: book:gate
 /// The zero-initialised gate of MM-Interleaved's decoder: x + tanh(α)·MMFS(x, …) with
 /// α = 0 at the start, so inserting the Synchronizer leaves a pre-trained host network's
 /// output unchanged until training opens the gate.
@@ -165,6 +168,7 @@ public final class GatedSynchronizer: Layer {
     x + gate.tanh() * synchronizer(x, reference: reference, maps: maps, visible: visible)
   }
 }
+// MARK: end
 
 /// The zero-initialised 1×1 convolution through which MM-Interleaved's image decoder adds
 /// MMFS features to its U-Net (upstream's `MMFSNet` zero convolutions): at the start the
