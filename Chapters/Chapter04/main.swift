@@ -47,25 +47,17 @@ Whatever the image held, K vectors come out:
 > number of learned queries that read the image, is the same; we follow Flamingo's
 > simpler pre-norm form, the reference notes' recommendation for a small model.
 */
-// The full run prefers the fully trained encoder; the quick run uses the quick one, so
-// that its transcript does not depend on whether a full run happened before.
-let candidates: [String] = chapter.options.full
-  ? ["Checkpoints/ch03-encoder.safetensors", "Checkpoints/ch03-encoder-quick.safetensors"]
-  : ["Checkpoints/ch03-encoder-quick.safetensors"]
-let encoderPath = candidates.first { access($0, F_OK) == 0 }
-guard let encoderPath else {
-  writeToStandardError("""
-    Chapter 4 needs the encoder Chapter 3 trains and saves. Run it first:
-      swift run -c release Chapter03          (quick, ~20 s)
-      swift run -c release Chapter03 --full   (the real encoder, ~5 min)
-
-    """)
+// The full run prefers Chapter 3's fully trained encoder; the quick run uses the quick
+// one, so that its transcript does not depend on whether a full run happened before.
+let encoder: ImageEncoder, encoderPath: String
+do {
+  (encoder, encoderPath) = try ImageEncoder.savedByChapter3(full: chapter.options.full,
+                                                            using: &chapter.generator)
+} catch {
+  writeToStandardError("\(error)\n")
   exit(1)
 }
-let encoder = ImageEncoder(using: &chapter.generator)
-try encoder.load(from: encoderPath)
-show("loaded the", chapter.options.full ? "full" : "quick", "encoder of Chapter 3:",
-     encoder.parameterCount, "parameters, frozen")
+show("loaded", encoderPath, "(\(encoder.parameterCount) parameters), frozen")
 
 let demo = PerceiverResampler(tokens: 8, width: 64, using: &chapter.generator)
 var demoRandom = SeededGenerator(seed: 4)

@@ -122,21 +122,16 @@ feature pyramid. Three arms learn, with the same data, steps and optimiser:
   (reference point the image centre), whose output is added through the tanh gate
   before the probe. As upstream, the sampling offsets learn at a tenth of the rate.
 */
-let candidates: [String] = chapter.options.full
-  ? ["Checkpoints/ch03-encoder.safetensors", "Checkpoints/ch03-encoder-quick.safetensors"]
-  : ["Checkpoints/ch03-encoder-quick.safetensors"]
-let encoderPath = candidates.first { access($0, F_OK) == 0 }
-guard let encoderPath else {
-  writeToStandardError("""
-    Chapter 5 needs the encoder Chapter 3 saves. Run it first:
-      swift run -c release Chapter03          (quick)
-      swift run -c release Chapter03 --full   (the real encoder, ~5 min)
-
-    """)
+// The full run prefers Chapter 3's fully trained encoder; the quick run uses the quick
+// one, so that its transcript does not depend on whether a full run happened before.
+let encoder: ImageEncoder
+do {
+  encoder = try ImageEncoder.savedByChapter3(full: chapter.options.full,
+                                             using: &chapter.generator).encoder
+} catch {
+  writeToStandardError("\(error)\n")
   exit(1)
 }
-let encoder = ImageEncoder(using: &chapter.generator)
-try encoder.load(from: encoderPath)
 
 /// Frozen tokens (with the 2-D position code), pyramid maps [B, 1, C, H, W] and the
 /// first object's cell, for `count` fresh scenes in batches of 32.

@@ -1,6 +1,12 @@
 import Autograd
 import Layers
 
+#if canImport(Glibc)
+  import Glibc
+#elseif canImport(Darwin)
+  import Darwin
+#endif
+
 /// The multi-scale feature maps the Multi-Modal Feature Synchronizer reads: 16², 8² and
 /// 4² maps with 64 channels (the paper: ViT-Adapter over CLIP ViT-L, 4 maps of 1024
 /// channels, of which the language model reads 3).
@@ -79,5 +85,38 @@ public final class ImageEncoder: Layer {
   public func callAsFunction(_ images: Tensor) -> (tokens: Tensor, maps: [Tensor]) {
     let tokens = vit(images)  // [B, N, C]
     return (tokens, pyramid(images, vitTokens: tokens))
+  }
+}
+
+/// Why the saved encoder could not be loaded, and what to run.
+public struct MissingEncoderError: Error, CustomStringConvertible {
+  public let description: String
+}
+
+extension ImageEncoder {
+  /// The encoder Chapter 3 trains and saves: for a full run the fully trained one if it
+  /// exists, else (and always for a quick run) the quick one, so that a quick run's
+  /// transcript never depends on whether a full run happened before.
+  public static func savedByChapter3(
+    full: Bool, using generator: inout SeededGenerator
+  ) throws -> (encoder: ImageEncoder, path: String) {
+    let candidates =
+      full
+      ? [
+        "Checkpoints/ch03-encoder.safetensors",
+        "Checkpoints/ch03-encoder-quick.safetensors",
+      ]
+      : ["Checkpoints/ch03-encoder-quick.safetensors"]
+    guard let path = candidates.first(where: { access($0, F_OK) == 0 }) else {
+      throw MissingEncoderError(
+        description: """
+          This chapter needs the encoder Chapter 3 trains and saves. Run it first:
+            swift run -c release Chapter03          (quick, ~20 s)
+            swift run -c release Chapter03 --full   (the real encoder, ~5 min)
+          """)
+    }
+    let encoder = ImageEncoder(using: &generator)
+    try encoder.load(from: path)
+    return (encoder, path)
   }
 }
