@@ -37,6 +37,7 @@ let package = Package(
     .target(name: "Exercises02", dependencies: ["Exercises", "Layers"]),
     .target(name: "Exercises03", dependencies: ["Exercises", "Datasets", "Vision"]),
     .target(name: "Exercises04", dependencies: ["Exercises", "Resampler"]),
+    .target(name: "Exercises05", dependencies: ["Exercises", "Synchronizer"]),
     .target(
       name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"],
       path: "Solutions"),
@@ -69,6 +70,7 @@ let package = Package(
       name: "Chapter05",
       dependencies: [
         "Autograd", "Layers", "Datasets", "Vision", "Resampler", "Synchronizer", "Notebook",
+        "Exercises05",
       ],
       path: "Chapters/Chapter05"),
 
@@ -104,7 +106,8 @@ let package = Package(
     .testTarget(
       name: "SolutionsTests",
       dependencies: [
-        "Exercises", "Exercises02", "Exercises03", "Exercises04", "Solutions", "Datasets",
+        "Exercises", "Exercises02", "Exercises03", "Exercises04", "Exercises05", "Solutions",
+        "Datasets",
       ]),
   ]
 )

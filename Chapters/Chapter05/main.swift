@@ -32,6 +32,9 @@ import Synchronizer
 import Vision
 
 var chapter = Chapter.begin(number: 5, title: "The Multi-Modal Feature Synchronizer")
+if let exercise = chapter.options.exercise {
+  exit(checkChapter05Exercise(exercise) ? 0 : 1)
+}
 /*:
 ## Reading a map between its pixels
 
@@ -323,4 +326,16 @@ scale).](Figures/ch05-cost.png){width=85%}
 8. Which images may a token in a packed sequence see?
 9. Why does the gate start at zero, and what does the 1×1 convolution do instead?
 10. Why does MMFS's cost not grow with the size of the feature maps?
+
+## Exercises
+
+Stubs are in `Chapters/Chapter05/Exercises.swift`; check an answer with
+`swift run -c release Chapter05 --check-exercise N`. Solutions are in
+`Solutions/Chapter05.swift`.
+
+1. **Recency.** From the row of images a token sees, compute each image's recency index
+   (1 for the most recent seen image), the input of MMFS's recency embedding.
+2. **The null slot.** Write the normalisation MMFS's null slots amount to:
+   e^s / (1 + Σ e^s), stable for large logits. Why does it let a token attend to
+   nothing?
 */
