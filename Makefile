@@ -4,7 +4,6 @@ SWIFT ?= swift
 # Release tests get their own build folder: alternating `swift build -c release` and
 # `swift test -c release` in one folder would rebuild everything each time.
 BIN := .build/release
-CHAPTER ?= Chapter01
 # Transcripts and the book must not depend on which OpenBLAS kernel a CPU gets (the
 # kernels add in different orders, and training amplifies the last bits). On CPUs with
 # AVX2 we pin the Haswell kernels for them, as the reference machine does.

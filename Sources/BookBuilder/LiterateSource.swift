@@ -23,7 +23,7 @@ struct LiterateSource {
     var prose: [String] = [], code: [String] = []
     var proseStart = 0, codeStart = 0
     var inBlock = false
-    func flushCode(before line: Int) {
+    func flushCode() {
       if let first = code.firstIndex(where: { !$0.trimmed.isEmpty }),
         let last = code.lastIndex(where: { !$0.trimmed.isEmpty })
       {
@@ -60,7 +60,7 @@ struct LiterateSource {
       }
       if trimmed.hasPrefix("/*:") || trimmed.hasPrefix("//:") {
         if prose.isEmpty {
-          flushCode(before: number)
+          flushCode()
           proseStart = number
         }
         if trimmed.hasPrefix("//:") {
@@ -91,7 +91,7 @@ struct LiterateSource {
     }
     guard !inBlock else { throw BookError("a /*: prose block is never closed") }
     flushProse(before: lines.count + 1)
-    flushCode(before: lines.count + 1)
+    flushCode()
     self.cells = cells
     // Scan only code for declarations: prose such as "class t, …" is not Swift.
     var codeOnly = [String](repeating: "", count: lines.count)
