@@ -205,18 +205,23 @@ let probingSeconds = secondsTaken {
 }
 showTiming("probing, 5 arms × \(steps) steps", seconds: probingSeconds)
 func percent(_ x: Double) -> String { "\(rounded: 100 * x)%" }
-showTable(
-  ["visual tokens", "how many? (coarse)", "which shapes? (coarse)", "which cell? (fine)"],
-  results.map { [$0.name] + $0.accuracy.map(percent) }
-    + [["chance (most frequent answer or 1/36)", "33.3%", "≈ 50%", "2.8%"]])
+let probeHeader =
+  ["visual tokens", "how many? (coarse)", "which shapes? (coarse)", "which cell? (fine)"]
+let probeRows = results.map { [$0.name] + $0.accuracy.map(percent) }
+  + [["chance (most frequent answer or 1/36)", "33.3%", "≈ 50%", "2.8%"]]
+showTable(probeHeader, probeRows)
+try chapter.recordFullRun("probes", markdownTable(probeHeader, probeRows))
 /*:
 The table is this run's. What to look for: whether the coarse columns stay level as K
 shrinks, and whether the fine column, the exact cell, falls below the reference that
 reads all 64 ViT tokens. The quick run's probes see a barely trained encoder for a few
 dozen steps and sit near chance; the full run (`--full`, with the fully trained
-encoder of Chapter 3) is the one to read, and its numbers are in the README. Whatever
-K does, Chapter 5 keeps K = 8 and adds the Synchronizer, which reads the detail
-straight from the feature maps whenever a token asks for it.
+encoder of Chapter 3) is the one to read, and it records its table for the book:
+
+@fullrun(ch04-probes)
+
+Whatever K does, Chapter 5 keeps K = 8 and adds the Synchronizer, which reads the
+detail straight from the feature maps whenever a token asks for it.
 */
 var accuracyChart = LineChart(title: "What survives the bottleneck",
                               xLabel: "visual tokens per image (K)",
@@ -231,10 +236,18 @@ for (k, question) in questions.enumerated() {
 }
 accuracyChart.legendPosition = .bottomRight
 try accuracyChart.save(to: chapter.figurePath("bottleneck"))
+if let path = chapter.fullRunFigurePath("bottleneck") {
+  try accuracyChart.save(to: path)
+  try chapter.recordFullRun("bottleneck", """
+    ![The same figure from the full run.](\(path)){width=90%}
+    """)
+}
 /*:
 ![Held-out accuracy of linear probes on K resampled tokens, for two coarse questions
 and one fine one. The table above also gives the 64-token reference and chance. The
 numbers are in `Figures/ch04-bottleneck.csv`.](Figures/ch04-bottleneck.png){width=90%}
+
+@fullrun(ch04-bottleneck)
 
 ## Summary
 

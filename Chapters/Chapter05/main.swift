@@ -16,9 +16,11 @@ question with 8 tokens *plus* an MMFS layer.
 
 **What to expect.** The quick run (`swift run -c release Chapter05`) takes about
 twenty seconds and reads the quick encoder Chapter 3 saved (run Chapters 3 and 4
-first); `--full` trains longer with the full encoder (about two minutes). The run
-prints whether 8 tokens plus MMFS beat 8 and 32 tokens alone on the exact position of
-an object, the paper's claim in miniature (its Table 6a).
+first); `--full` trains longer with the full encoder (about three minutes) and records
+its results for this book. The run prints whether 8 tokens plus MMFS beat 8 and 32
+tokens alone on the exact position of an object, the paper's claim in miniature (its
+Table 6a), and whether a question about the earlier of two images can be answered
+through the recency embedding.
 */
 #if canImport(Glibc)
   import Glibc
@@ -166,76 +168,311 @@ final class CellReader: Layer {
   init(tokens: Int, synchronized: Bool, using generator: inout SeededGenerator) {
     var configuration = SynchronizerConfiguration()
     (configuration.queryWidth, configuration.outputWidth) = (64, 64)
-    configuration.maxImages = 2
+    configuration.maxImages = 3
     resampler = PerceiverResampler(tokens: tokens, width: 64, using: &generator)
     synchronizer =
       synchronized ? GatedSynchronizer(configuration, using: &generator) : nil
     probe = Linear(tokens * 64, 36, using: &generator)
   }
 
-  /// tokens [B, 64, C] and maps → cell logits [B, 36].
+  /// tokens [B, 64, C] and maps [B, N, C, H, W] (every image visible to every latent)
+  /// → cell logits [B, 36].
   func callAsFunction(_ tokens: Tensor, maps: [Tensor]) -> Tensor {
     var z = resampler(tokens)  // [B, K, C]
     if let synchronizer {
-      let (b, k) = (z.shape[0], z.shape[1])
+      let (b, k, n) = (z.shape[0], z.shape[1], maps[0].shape[1])
       z = synchronizer(z, reference: Tensor.full([b, k, 2], 0.5), maps: maps,
-                       visible: [Bool](repeating: true, count: b * k))
+                       visible: [Bool](repeating: true, count: b * k * n))
     }
     return probe(z.reshaped([z.shape[0], -1]))
   }
+}
+
+typealias CellBatch = (tokens: Tensor, maps: [Tensor], cells: [Int])
+
+/// Trains `reader` with AdamW (offsets at a tenth of the rate, as upstream; parameters
+/// named by `frozen` not at all) and returns the seconds it took.
+func train(
+  _ reader: CellReader, on batches: [CellBatch], steps: Int,
+  frozen: (String) -> Bool = { _ in false }, progress: inout ProgressBar
+) -> Double {
+  let learned = reader.namedParameters.filter { !frozen($0.name) }
+  let isOffset = { (name: String) in name.contains("samplingOffsets") }
+  let optimizer = AdamW([
+    ParameterGroup(learned.filter { !isOffset($0.name) }, weightDecay: 0.01),
+    ParameterGroup(learned.filter { isOffset($0.name) }, learningRateScale: 0.1),
+  ], beta2: 0.99)
+  let schedule = LearningRateSchedule(base: 1e-3, warmupSteps: steps / 10,
+                                      totalSteps: steps, minimum: 1e-4)
+  return secondsTaken {
+    for step in 0..<steps {
+      let batch = batches[step % batches.count]
+      let scores = reader(batch.tokens, maps: batch.maps)  // [B, 36]
+      crossEntropy(scores, targets: batch.cells).backward()
+      clipGradientNorm(reader.parameters, maxNorm: 1)
+      optimizer.step(learningRate: schedule(step))
+      reader.zeroGrad()
+      progress.advance()
+    }
+  }
+}
+
+/// The share of held-out batches' cells the reader names exactly, in per cent.
+func accuracy(_ reader: CellReader, on batches: [CellBatch]) -> Double {
+  let right = withoutGradient {
+    batches.map { batch in
+      zip(reader(batch.tokens, maps: batch.maps).argmaxLastAxis(), batch.cells)
+        .filter { $0 == $1 }.count
+    }.reduce(0, +)
+  }
+  return 100 * Double(right) / Double(batches.count * 32)
+}
+
+/// tanh(α) of the reader's gate, or a dash when it has no Synchronizer.
+func gateText(_ reader: CellReader) -> String {
+  reader.synchronizer.map { "\(rounded: FastMath.tanh($0.gate.item))" } ?? "–"
 }
 
 var trainRandom = SeededGenerator(seed: 500), testRandom = SeededGenerator(seed: 501)
 let training = encodedScenes(chapter.size(quick: 640, full: 2048), encoder,
                              using: &trainRandom)
 let testing = encodedScenes(320, encoder, using: &testRandom)
-let steps = chapter.size(quick: 120, full: 600)
+let steps = chapter.size(quick: 100, full: 600)
 var rows: [[String]] = []
 var progress = ProgressBar(total: 3 * steps, label: "training")
+var synchronizedReader: CellReader? = nil
 for (name, tokens, synchronized) in [("K = 8", 8, false), ("K = 32", 32, false),
                                      ("K = 8 + MMFS", 8, true)] {
   var armRandom = SeededGenerator(seed: 600)
   let reader = CellReader(tokens: tokens, synchronized: synchronized, using: &armRandom)
-  let isOffset = { (name: String) in name.contains("samplingOffsets") }
-  let optimizer = AdamW([
-    ParameterGroup(reader.namedParameters.filter { !isOffset($0.name) },
-                   weightDecay: 0.01),
-    ParameterGroup(reader.namedParameters.filter { isOffset($0.name) },
-                   learningRateScale: 0.1),
-  ], beta2: 0.99)
-  let schedule = LearningRateSchedule(base: 1e-3, warmupSteps: steps / 10,
-                                      totalSteps: steps, minimum: 1e-4)
-  let seconds = secondsTaken {
-    for step in 0..<steps {
-      let batch = training[step % training.count]
-      let scores = reader(batch.tokens, maps: batch.maps)  // [B, 36]
-      crossEntropy(scores, targets: batch.cells).backward()
-      clipGradientNorm(reader.parameters, maxNorm: 1)
-      optimizer.step(learningRate: schedule(step))
-      optimizer.zeroGrad()
-      progress.advance()
+  let seconds = train(reader, on: training, steps: steps, progress: &progress)
+  rows.append([name, "\(rounded: accuracy(reader, on: testing))%", gateText(reader)])
+  showTiming("\(name): \(steps) steps", seconds: seconds)
+  if synchronized { synchronizedReader = reader }
+}
+let cellHeader = ["visual tokens", "exact cell (320 held-out scenes)", "gate tanh(α)"]
+showTable(cellHeader, rows + [["chance", "2.8%", ""]])
+try chapter.recordFullRun("cells",
+                          markdownTable(cellHeader, rows + [["chance", "2.8%", ""]]))
+/*:
+The table is this run's. The book is built from the quick run, which trains for a
+moment on an encoder that was itself pre-trained for a moment: expect every arm near
+chance and a gate that has hardly moved. The full run (`--full`, with Chapter 3's fully
+trained encoder) records its table for the book:
+
+@fullrun(ch05-cells)
+
+Read it against the paper's Table 6(a), which reports the direction at full scale:
+adding MMFS to a small number of visual tokens helps most where detail matters, and
+more tokens alone do not buy it back. Note the gate too: it starts at zero, and
+training opens it only as far as the Synchronizer's contribution pays (its sign does
+not matter; the output projection can absorb it).
+
+## Where the Synchronizer looks
+
+A trained MMFS layer can be asked where it reads. For one held-out scene, take the
+latent whose attention to the image (everything but the null slot) is largest, and draw
+its sampling points: one panel per head (columns) and level (rows), each point coloured
+and sized by its attention weight (the strongest point of the figure is darkest). The
+question is about the first object in reading order, outlined in green.
+*/
+/// The figure of one query's sampling points over `scene`: heads across, levels down.
+func samplingFigure(
+  scene: Scene, locations: [Float], weights: [Float], heads: Int, levels: Int,
+  points: Int
+) -> Canvas {
+  let (zoom, margin, label) = (5, 20, 24)
+  let side = 32 * zoom + 2 * margin
+  var canvas = Canvas(width: label + heads * side, height: label + levels * side)
+  let strongest = max(weights.max() ?? 1, 1e-6)
+  let first = scene.objectsInReadingOrder[0]
+  for head in 0..<heads {
+    canvas.text("head \(head + 1)", x: label + head * side + side / 2 - 30, y: 4)
+    for level in 0..<levels {
+      let (x0, y0) = (label + head * side, label + level * side)
+      if head == 0 {
+        let name = ["16x16", "8x8", "4x4"][level]
+        canvas.text(name, x: 2, y: y0 + side / 2 + Canvas.textWidth(name) / 2,
+                    vertical: true)
+      }
+      canvas.fill(x: x0 + 2, y: y0 + 2, width: side - 4, height: side - 4, .lightGrey)
+      canvas.fill(x: x0 + margin - 1, y: y0 + margin - 1, width: 32 * zoom + 2,
+                  height: 32 * zoom + 2, .grey)
+      canvas.paste(rgb: scene.render().pixels, width: 32, height: 32,
+                   x: x0 + margin, y: y0 + margin, zoom: zoom)
+      let (cx, cy) = first.centre, r = first.size.radius + 1.5
+      let corners = [(-r, -r), (r, -r), (r, r), (-r, r), (-r, -r)].map {
+        (Double(x0 + margin) + Double((cx + $0.0) * Float(zoom)),
+         Double(y0 + margin) + Double((cy + $0.1) * Float(zoom)))
+      }
+      for i in 0..<4 {
+        canvas.line(from: corners[i], to: corners[i + 1], thickness: 2, Color.palette[2])
+      }
+      for point in 0..<points {
+        let w = Double(weights[(head * levels + level) * points + point] / strongest)
+        let at = locations[(head * points + point) * 2..<(head * points + point) * 2 + 2]
+        let (px, py) = (Double(x0 + margin) + Double(at.first!) * Double(32 * zoom),
+                        Double(y0 + margin) + Double(at.last!) * Double(32 * zoom))
+        canvas.dot(x: px, y: py, radius: 3 + 5 * w.squareRoot(), .black)
+        canvas.dot(x: px, y: py, radius: 2 + 5 * w.squareRoot(),
+                   Color.white.mixed(with: Color.palette[3], w))
+      }
     }
   }
-  let right = withoutGradient {
-    testing.map { batch in
-      zip(reader(batch.tokens, maps: batch.maps).argmaxLastAxis(), batch.cells)
-        .filter { $0 == $1 }.count
-    }.reduce(0, +)
-  }
-  let gate = reader.synchronizer.map { "\(rounded: FastMath.tanh($0.gate.item))" } ?? "–"
-  rows.append([name, "\(rounded: 100 * Double(right) / 320)%", gate])
-  showTiming("\(name): \(steps) steps", seconds: seconds)
+  return canvas
 }
-showTable(["visual tokens", "exact cell (320 held-out scenes)", "gate tanh(α)"],
-          rows + [["chance", "2.8%", ""]])
+
+var figureRandom = SeededGenerator(seed: 502)
+let figureScene = Scene.random(using: &figureRandom)
+let mmfsReader = synchronizedReader!
+let (figureTokens, figureMaps) = withoutGradient {
+  encoder(Tensor.stack([figureScene.render().tensor]))
+}
+let pattern = withoutGradient {
+  let positions = sinCosPositions(channels: 64, height: 8, width: 8)
+    .reshaped([64, 64]).transposed()  // [N, C]
+  let latents = mmfsReader.resampler(figureTokens + positions)  // [1, 8, C]
+  return mmfsReader.synchronizer!.synchronizer.samplingPattern(
+    latents, reference: Tensor.full([1, 8, 2], 0.5), images: 1,
+    visible: [Bool](repeating: true, count: 8))
+}
+let mmfsShape = mmfsReader.synchronizer!.synchronizer.configuration
+let (heads, levels, pointCount) = (mmfsShape.heads, mmfsShape.levels, mmfsShape.points)
+/// The P point weights of one latent's (head, level) group, from weights
+/// [1, 8, h, 1, L, P+1] (the null slot left out).
+func pointWeights(_ weights: [Float], latent: Int, group: Int, points: Int,
+                  groups: Int) -> ArraySlice<Float> {
+  let start = (latent * groups + group) * (points + 1)
+  return weights[start..<(start + points)]
+}
+let groups = heads * levels
+let looked = (0..<8).map { latent in
+  (0..<groups).map { group in
+    pointWeights(pattern.weights.data, latent: latent, group: group, points: pointCount,
+                 groups: groups).reduce(0, +)
+  }.reduce(0, +)
+}
+let chosen = looked.indices.max { looked[$0] < looked[$1] }!
+let chosenWeights = (0..<groups).flatMap { group in
+  pointWeights(pattern.weights.data, latent: chosen, group: group, points: pointCount,
+               groups: groups)
+}
+let perLatent = heads * pointCount * 2
+let chosenLocations = Array(pattern.locations.data[chosen * perLatent..<(chosen + 1)
+  * perLatent])
+show("scene:", figureScene.caption)
+let imageShare = 100 * looked[chosen] / Float(heads)
+var lookLines = ["Latent \(chosen + 1) of 8 puts \(rounded: imageShare)% of its "
+  + "attention on the image, the rest on null slots."]
+for head in 0..<heads {
+  let span = levels * pointCount
+  let own = chosenWeights[(head * span)..<((head + 1) * span)]
+  let best = own.indices.max { own[$0] < own[$1] }!
+  let level = (best - head * span) / pointCount
+  let share = 100 * own[best] / max(own.reduce(0, +), 1e-9)
+  lookLines.append("Head \(head + 1): its strongest point has \(rounded: share)% of its "
+    + "image weight, at level \(["16²", "8²", "4²"][level]).")
+}
+// At initialisation the offsets' weight is zero, so every point sits at the image
+// centre plus its bias: the same untrained reader (same seed) says where that was.
+var initialRandom = SeededGenerator(seed: 600)
+let untrained = CellReader(tokens: 8, synchronized: true, using: &initialRandom)
+let initialBias = untrained.synchronizer!.synchronizer.samplingOffsets.bias!.data
+let start = initialBias.map { 0.5 + $0 / mmfsShape.baseGrid }
+let moves: [Float] = (0..<(heads * pointCount)).map { i -> Float in
+  let (dx, dy) = (chosenLocations[2 * i] - start[2 * i],
+                  chosenLocations[2 * i + 1] - start[2 * i + 1])
+  return 32 * (dx * dx + dy * dy).squareRoot()
+}
+let (meanMove, largestMove) = (moves.reduce(0, +) / Float(moves.count), moves.max()!)
+lookLines.append("Points moved \(rounded: meanMove) px on average from their start "
+  + "(largest \(rounded: largestMove) px).")
+for line in lookLines { show(line) }
+let figure = samplingFigure(scene: figureScene, locations: chosenLocations,
+                            weights: chosenWeights, heads: heads, levels: levels,
+                            points: pointCount)
+try figure.writePNG(to: chapter.figurePath("points"))
+if let path = chapter.fullRunFigurePath("points") {
+  try figure.writePNG(to: path)
+  try chapter.recordFullRun("points", """
+    ![The same figure after the full run: sampling points of one query of the trained
+    K = 8 + MMFS reader.](\(path)){width=90%}
+
+    \(lookLines.map { "- " + $0 }.joined(separator: "\n"))
+    """)
+}
 /*:
-The table is this run's. The quick run trains for a moment on an encoder that was
-itself pre-trained for a moment, and the Synchronizer has barely begun to open its
-gate; read the full run (`--full`, with Chapter 3's full encoder), whose numbers are in
-the README. The paper's Table 6(a) reports the direction at full scale: adding MMFS to
-a small number of visual tokens helps most where detail matters. Note the gate: it
-starts at zero, and training opens it only as far as the Synchronizer's contribution
-pays.
+![Sampling points of one query of the trained K = 8 + MMFS reader, per head (columns)
+and level (rows); larger, darker points carry more attention. The first object in
+reading order, the one the question asks about, is outlined.](Figures/ch05-points.png)
+{width=90%}
+
+The quick run's reader has barely trained, so its weights are still nearly uniform
+over points and levels. After the full run:
+
+@fullrun(ch05-points)
+
+Offsets are shared across levels, so a head's points sit in the same places in every
+row; only their weights differ from level to level. Compare how evenly the quick
+reader spreads its weight with how the trained one commits to a few points, and where
+those points lie relative to the outlined object. The offsets learn at a tenth of the
+rate of everything else; the last line says how far, in pixels of the 32-pixel image,
+the points travelled from their initial pattern, against the weights, which decide
+*which* of the points to trust.
+
+## Two images: the earlier one, through recency
+
+In an interleaved document a token may see several images, and a question may be about
+any of them. Now each example is a *pair* of scenes, and the question is the exact cell
+of the first object in the **earlier** one. The 8 latents come from the later image
+only (as for a token written right after it), and the MMFS layer reads the pyramids of
+both. Nothing in a query tells the two images apart except the recency embedding
+(1 for the later, 2 for the earlier). To see that it is what does the work, a second
+reader is trained with the recency embedding held at zero.
+*/
+/// Pairs of encoded scenes: the later scene's tokens, both pyramids (earlier first,
+/// [B, 2, C, H, W] per level) and the earlier scene's first-object cell.
+func earlierCellPairs(_ earlier: [CellBatch], _ later: [CellBatch]) -> [CellBatch] {
+  zip(earlier, later).map { first, second in
+    (second.tokens,
+     zip(first.maps, second.maps).map { Tensor.concatenate([$0, $1], axis: 1) },
+     first.cells)
+  }
+}
+// Each batch of scenes is paired with the next one, so no new scenes need encoding.
+let pairTraining = earlierCellPairs(training, Array(training.dropFirst() + [training[0]]))
+let pairTesting = earlierCellPairs(testing, Array(testing.dropFirst() + [testing[0]]))
+let pairSteps = chapter.size(quick: 40, full: 600)
+var pairProgress = ProgressBar(total: 2 * pairSteps, label: "two images")
+var pairRows: [[String]] = []
+for (name, usesRecency) in [("with recency", true), ("recency held at zero", false)] {
+  var armRandom = SeededGenerator(seed: 600)
+  let reader = CellReader(tokens: 8, synchronized: true, using: &armRandom)
+  let recencyTable = reader.synchronizer!.synchronizer.recency.table
+  if !usesRecency {
+    recencyTable.assign([Float](repeating: 0, count: recencyTable.count))
+  }
+  let seconds = train(reader, on: pairTraining, steps: pairSteps,
+                      frozen: { !usesRecency && $0.contains("recency") },
+                      progress: &pairProgress)
+  pairRows.append(["K = 8 + MMFS, \(name)",
+                   "\(rounded: accuracy(reader, on: pairTesting))%", gateText(reader)])
+  showTiming("two images, \(name): \(pairSteps) steps", seconds: seconds)
+}
+let pairHeader = ["reader", "earlier image's exact cell", "gate tanh(α)"]
+showTable(pairHeader, pairRows + [["chance", "2.8%", ""]])
+try chapter.recordFullRun("pairs", markdownTable(pairHeader,
+                                                 pairRows + [["chance", "2.8%", ""]]))
+/*:
+The quick run, again, is too short to learn the question. The full run's:
+
+@fullrun(ch05-pairs)
+
+With the recency embedding, a query can send its attention to the earlier image and
+its offsets can differ between the two; held at zero, both images receive the same
+query, the same offsets and equal weights, so the layer can only read the two images'
+features summed at the same points. The gap between the two rows is what the recency
+embedding buys.
 
 ## What it costs
 

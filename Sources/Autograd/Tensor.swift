@@ -32,6 +32,7 @@ public final class Tensor {
     self.data = data
     self.requiresGrad = requiresGrad
     self.node = nil
+    TensorAllocations.record(floats: data.count)
   }
 
   /// The result of an operation. Records `backward` only when gradients are wanted:
@@ -44,6 +45,7 @@ public final class Tensor {
   ) {
     self.shape = shape
     self.data = data
+    TensorAllocations.record(floats: data.count)
     let tracked = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
     self.requiresGrad = tracked
     self.node =
@@ -224,6 +226,7 @@ extension Tensor {
   /// Adds `gradient` into this tensor's gradient buffer (for backward closures).
   public func accumulateGrad(_ gradient: [Float]) {
     guard requiresGrad else { return }
+    TensorAllocations.record(floats: gradient.count)
     if gradStorage == nil {
       gradStorage = gradient
     } else {

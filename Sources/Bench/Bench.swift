@@ -20,17 +20,37 @@ struct Bench: ParsableCommand {
   @Flag(help: "Fewer repeats and sizes (a smoke run).")
   var quick = false
 
+  @Option(
+    name: .customLong("only"),
+    help: ArgumentHelp(
+      "Run only this section (repeatable): matmul, convolution, vision, "
+        + "synchronizer, elementwise, bookkeeping."))
+  var sections: [String] = []
+
+  static let sectionNames = [
+    "matmul", "convolution", "vision", "synchronizer", "elementwise", "bookkeeping",
+  ]
+
+  func validate() throws {
+    let unknown = sections.filter { !Self.sectionNames.contains($0) }
+    guard unknown.isEmpty else {
+      throw ValidationError(
+        "unknown section \(unknown.joined(separator: ", ")); choose from "
+          + Self.sectionNames.joined(separator: ", "))
+    }
+  }
+
   func run() throws {
     Engine.configure(threads: threads)
     warnIfDebug()
     print("Bench · OpenBLAS core \(BLAS.coreName) · \(BLAS.threads) BLAS thread(s)")
     print("Each figure is the best of several runs.\n")
-    matmulBench()
-    convolutionBench()
-    visionBench()
-    synchronizerBench()
-    elementwiseBench()
-    bookkeepingBench()
+    let all: [(String, () -> Void)] = [
+      ("matmul", matmulBench), ("convolution", convolutionBench),
+      ("vision", visionBench), ("synchronizer", synchronizerBench),
+      ("elementwise", elementwiseBench), ("bookkeeping", bookkeepingBench),
+    ]
+    for (name, run) in all where sections.isEmpty || sections.contains(name) { run() }
   }
 
   var repeats: Int { quick ? 3 : 10 }

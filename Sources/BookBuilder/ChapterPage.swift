@@ -1,3 +1,4 @@
+import Foundation
 import Notebook
 
 /// Turns one chapter's source and its marked output into Markdown for pandoc.
@@ -84,12 +85,35 @@ struct ChapterPage {
         usedRegions.append(name)
         lines.append(
           "::: {.listing}\n*\(region.file)*\n:::\n\n```swift\n\(region.code)\n```")
+      } else if trimmed.hasPrefix("@fullrun("), trimmed.hasSuffix(")") {
+        lines.append(try fullRunRecord(String(trimmed.dropFirst(9).dropLast())))
       } else {
         lines.append(String(line))
         figures += figureReferences(in: String(line))
       }
     }
     return lines.joined(separator: "\n")
+  }
+
+  /// The text a full run recorded as `Results/name.md` (see `Chapter.recordFullRun`),
+  /// introduced as such. Its figures must exist, but are not rewritten by the quick run
+  /// that builds the book.
+  func fullRunRecord(_ name: String, in folder: String = "Results") throws -> String {
+    let path = "\(folder)/\(name).md"
+    let chapter = "Chapter" + name.dropFirst(2).prefix(2)
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+      throw BookError(
+        "@fullrun(\(name)): \(path) is missing; record it with "
+          + "`swift run -c release \(chapter) --full` and commit it")
+    }
+    for figure in figureReferences(in: text)
+    where !FileManager.default.fileExists(atPath: figure) {
+      throw BookError(
+        "@fullrun(\(name)) shows \(figure), which is missing; record it with "
+          + "`swift run -c release \(chapter) --full` and commit it")
+    }
+    return "**From the full run** (`\(chapter) --full`, recorded in `\(path)`):\n\n"
+      + text
   }
 
   /// Paths of Markdown images `![caption](path)` in a line.

@@ -63,11 +63,34 @@ public struct Chapter {
   /// The quick value or the full one, by the `--full` flag.
   public func size<T>(quick: T, full: T) -> T { options.full ? full : quick }
 
+  /// The folder of results recorded by full runs, for the book's `@fullrun(name)`.
+  public static let resultsFolder = "Results"
+
+  /// Full runs only: records `markdown` as `Results/chNN-name.md`, which the book
+  /// includes where the prose says `@fullrun(chNN-name)`. The book is built from quick
+  /// runs; this is how it can also show what the real run measured. Quick runs record
+  /// nothing.
+  public func recordFullRun(_ name: String, _ markdown: String) throws {
+    guard options.full else { return }
+    mkdir(Self.resultsFolder, 0o755)
+    try writeTextFile(markdown + "\n", to: "\(Self.resultsFolder)/\(prefix)-\(name).md")
+  }
+
+  /// Full runs only: the path `Results/chNN-name.png` for a figure of the full run (to
+  /// be shown by a recorded `@fullrun` text); nil in quick runs.
+  public func fullRunFigurePath(_ name: String) -> String? {
+    guard options.full else { return nil }
+    mkdir(Self.resultsFolder, 0o755)
+    return "\(Self.resultsFolder)/\(prefix)-\(name).png"
+  }
+
+  /// `ch05` for Chapter 5.
+  var prefix: String { number < 10 ? "ch0\(number)" : "ch\(number)" }
+
   /// `Figures/chNN-name.png`, creating the folder if needed.
   public func figurePath(_ name: String) -> String {
     mkdir(options.figures, 0o755)
-    let number = number < 10 ? "0\(number)" : "\(number)"
-    return "\(options.figures)/ch\(number)-\(name).png"
+    return "\(options.figures)/\(prefix)-\(name).png"
   }
 }
 

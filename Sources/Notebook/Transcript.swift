@@ -47,6 +47,11 @@ public func show(_ items: Any..., separator: String = " ", line: UInt = #line) {
 /// Prints a table of results: in a terminal as aligned Markdown, in the book as a
 /// typeset table.
 public func showTable(_ header: [String], _ rows: [[String]], line: UInt = #line) {
+  Transcript.emit(markdownTable(header, rows), line: line, markdown: true)
+}
+
+/// A table as aligned Markdown (a pipe table).
+public func markdownTable(_ header: [String], _ rows: [[String]]) -> String {
   let widths = header.indices.map { column in
     ([header] + rows).map { $0[column].count }.max() ?? 0
   }
@@ -58,8 +63,7 @@ public func showTable(_ header: [String], _ rows: [[String]], line: UInt = #line
   let rule =
     "|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|")
     + "|"
-  let text = ([row(header), rule] + rows.map(row)).joined(separator: "\n")
-  Transcript.emit(text, line: line, markdown: true)
+  return ([row(header), rule] + rows.map(row)).joined(separator: "\n")
 }
 
 /// Prints a timing line. It starts with ⏱ so that tests comparing transcripts, and

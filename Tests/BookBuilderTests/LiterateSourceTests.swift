@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import BookBuilder
@@ -81,6 +82,32 @@ struct LiterateSourceTests {
     let source = try LiterateSource(chapter)
     var page = try ChapterPage(source: source, transcript: "", chapter: "Test")
     #expect(throws: BookError.self) { _ = try page.markdown(regions: Regions()) }
+  }
+
+  @Test func fullRunRecordsAreIncludedAndMissingOnesNamed() throws {
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("fullrun-\(UInt32.random(in: 0...UInt32.max))").path
+    try FileManager.default.createDirectory(
+      atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let page = try ChapterPage(
+      source: try LiterateSource(chapter), transcript: "", chapter: "Test")
+    do {
+      _ = try page.fullRunRecord("ch05-table", in: folder)
+      Issue.record("a missing record must fail the build")
+    } catch let error as BookError {
+      #expect("\(error)".contains("Chapter05 --full"))
+    }
+    try "| a |\n|---|\n| 1 |\n".write(
+      toFile: folder + "/ch05-table.md", atomically: true, encoding: .utf8)
+    let text = try page.fullRunRecord("ch05-table", in: folder)
+    #expect(text.hasPrefix("**From the full run**"))
+    #expect(text.hasSuffix("| a |\n|---|\n| 1 |\n"))
+    try "![a figure](\(folder)/missing.png)\n".write(
+      toFile: folder + "/ch05-figure.md", atomically: true, encoding: .utf8)
+    #expect(throws: BookError.self) {
+      _ = try page.fullRunRecord("ch05-figure", in: folder)
+    }
   }
 
   @Test func regionErrors() {

@@ -166,6 +166,39 @@ struct SynchronizerTests {
     }
   }
 
+  @Test func samplingPatternIsOneSoftmaxPerTokenAndHead() {
+    let s = Setup(seed: 2)
+    let c = s.layer.configuration
+    let (locations, weights) = s.layer.samplingPattern(
+      s.x, reference: s.reference, images: 2, visible: s.visible)
+    #expect(locations.shape == [2, 3, 2, c.heads, c.points, 2])
+    #expect(weights.shape == [2, 3, c.heads, 2, c.levels, c.points + 1])
+    let group = 2 * c.levels * (c.points + 1)  // images × levels × (points + null)
+    for start in stride(from: 0, to: weights.count, by: group) {
+      let total = weights.data[start..<(start + group)].reduce(0, +)
+      #expect(Swift.abs(total - 1) < 1e-5)
+    }
+    // Token 0 of sequence 0 sees no image: only the (equal) null slots carry weight.
+    let perImageLevel = c.points + 1
+    for slot in 0..<group where slot % perImageLevel != c.points {
+      #expect(weights.data[slot] < 1e-4)
+    }
+    // Untrained offsets are the bias alone (weight zero): reference + bias / baseGrid,
+    // the same for every token and image.
+    var g = SeededGenerator(seed: 3)
+    let untrained = MultiModalFeatureSynchronizer(c, using: &g)
+    let fresh = untrained.samplingPattern(
+      s.x, reference: s.reference, images: 2, visible: s.visible
+    ).locations  // [B, T, N, h, P, 2]
+    let bias = untrained.samplingOffsets.bias!.data  // [h·P·2]
+    for (i, location) in fresh.data.enumerated() {
+      let token = i / (2 * bias.count)  // flat (batch, token) index
+      let expected =
+        s.reference.data[token * 2 + i % 2] + bias[i % bias.count] / c.baseGrid
+      #expect(Swift.abs(location - expected) < 1e-6)
+    }
+  }
+
   @Test func tokenThatSeesNoImageGetsOnlyTheOutputBias() {
     let s = Setup(seed: 1)
     let y = s.layer(s.x, reference: s.reference, maps: s.maps, visible: s.visible)
