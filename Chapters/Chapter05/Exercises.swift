@@ -16,10 +16,27 @@ func exerciseSoftmaxWithNullSlot(_ logits: Tensor) -> Tensor? {
   return nil
 }
 
+/// Exercise 3: the pixels one bilinear sample reads, with their weights, for a map of
+/// `height`×`width` and a normalised location (x, y) (as `bilinearSample`: pixel =
+/// loc·size − ½; leave out, or give weight 0 to, neighbours outside the map).
+func exerciseBilinearTaps(_ height: Int, _ width: Int, _ x: Float, _ y: Float)
+  -> [(row: Int, column: Int, weight: Float)]?
+{
+  return nil
+}
+
+/// Exercise 4: the image mask of a packed sequence of T tokens, from where documents
+/// and images start: [T, N] row-major over the N images in order.
+func exerciseImageMask(_ isDocumentStart: [Bool], _ isImageStart: [Bool]) -> [Bool]? {
+  return nil
+}
+
 /// Runs the checker of exercise `number`; true if it passed.
 func checkChapter05Exercise(_ number: Int) -> Bool {
   runExercise(number, chapter: 5, [
     { Chapter05Checks.recency(exerciseRecency) },
     { Chapter05Checks.softmaxWithNullSlot(exerciseSoftmaxWithNullSlot) },
+    { Chapter05Checks.bilinearTaps(exerciseBilinearTaps) },
+    { Chapter05Checks.imageMask(exerciseImageMask) },
   ])
 }

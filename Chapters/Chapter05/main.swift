@@ -550,6 +550,10 @@ scale).](Figures/ch05-cost.png){width=85%}
   closed lets MMFS join a trained network without disturbing it.
 - With 8 tokens, an MMFS layer over the pyramid recovers the exact positions the tokens
   alone lose, at a cost that grows with the number of sampled points, not pixels.
+- Across two images, the recency embedding is what lets a query address the earlier
+  one; held at zero, the images blur into one sum.
+- A trained layer can be inspected: its sampling points and their weights show where,
+  and at which resolution, each head reads.
 
 ## Questions
 
@@ -563,6 +567,10 @@ scale).](Figures/ch05-cost.png){width=85%}
 8. Which images may a token in a packed sequence see?
 9. Why does the gate start at zero, and what does the 1×1 convolution do instead?
 10. Why does MMFS's cost not grow with the size of the feature maps?
+11. In the two-image experiment, what can a query with recency held at zero still
+    learn, and what can it not?
+12. Why do a head's sampling points sit in the same places at every level of the
+    figure, and what differs between the rows?
 
 ## Exercises
 
@@ -575,4 +583,10 @@ Stubs are in `Chapters/Chapter05/Exercises.swift`; check an answer with
 2. **The null slot.** Write the normalisation MMFS's null slots amount to:
    e^s / (1 + Σ e^s), stable for large logits. Why does it let a token attend to
    nothing?
+3. **Bilinear taps.** For a map of H×W pixels and a normalised location (x, y), list
+   the pixels `bilinearSample` reads and their weights. Where do the weights of the
+   taps outside the map go?
+4. **The image mask.** From where documents and images start in a packed sequence,
+   build the [T, N] mask of which images each token may see. Which two mistakes would
+   let a token see an image it should not?
 */
