@@ -26,6 +26,7 @@ let package = Package(
     .target(name: "Vision", dependencies: ["Autograd", "Layers"]),
     .target(name: "Resampler", dependencies: ["Autograd", "Layers", "Vision"]),
     .target(name: "Synchronizer", dependencies: ["Autograd", "Layers"]),
+    .target(name: "Language", dependencies: ["Autograd", "Layers"]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -101,6 +102,7 @@ let package = Package(
     .testTarget(name: "VisionTests", dependencies: ["Vision", "Datasets"]),
     .testTarget(name: "ResamplerTests", dependencies: ["Resampler"]),
     .testTarget(name: "SynchronizerTests", dependencies: ["Synchronizer"]),
+    .testTarget(name: "LanguageTests", dependencies: ["Language"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(

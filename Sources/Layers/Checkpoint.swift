@@ -189,21 +189,10 @@ public enum SafeTensors {
     to path: String
   ) throws {
     let bytes = encode(tensors, metadata: metadata)
-    let temporary = "\(path).partial-\(getpid())"
-    guard let file = fopen(temporary, "wb") else {
-      throw CheckpointError.cannotWrite(path: path, reason: errnoText())
-    }
-    let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, file) }
-    let flushed = fflush(file) == 0 && fsync(fileno(file)) == 0
-    fclose(file)
-    guard written == bytes.count, flushed else {
-      unlink(temporary)
-      throw CheckpointError.cannotWrite(path: path, reason: "short write")
-    }
-    guard rename(temporary, path) == 0 else {
-      let reason = errnoText()
-      unlink(temporary)
-      throw CheckpointError.cannotWrite(path: path, reason: reason)
+    do {
+      try writeFileAtomically(bytes, to: path)
+    } catch {
+      throw CheckpointError.cannotWrite(path: path, reason: error.reason)
     }
   }
 
@@ -213,22 +202,16 @@ public enum SafeTensors {
   ) throws
     -> (tensors: [String: Tensor], metadata: [String: String])
   {
-    guard let file = fopen(path, "rb") else {
-      throw CheckpointError.cannotOpen(path: path, reason: errnoText())
-    }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-      if n == 0 { break }
-      bytes += chunk[0..<n]
+    let bytes: [UInt8]
+    do {
+      bytes = try readFileBytes(path)
+    } catch {
+      throw CheckpointError.cannotOpen(path: path, reason: error.reason)
     }
     return try decode(bytes, path: path)
   }
 }
 
-func errnoText() -> String { String(cString: strerror(errno)) }
 
 extension Layer {
   /// Saves every parameter (and, if given, the optimiser's state) to a safetensors file.

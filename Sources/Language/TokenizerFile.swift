@@ -1,0 +1,90 @@
+import Layers
+
+/// What can be wrong with a tokenizer file.
+public struct TokenizerFileError: Error, CustomStringConvertible, Equatable {
+  public let path: String
+  public let reason: String
+  public var description: String {
+    "tokenizer file \(path): \(reason)"
+  }
+}
+
+extension BPETokenizer {
+  static let fileHeader = "mmi-bpe 1"
+
+  /// The tokenizer as text: a header, the special tokens, then one merge per line
+  /// ("first second", ids), in rank order.
+  public var fileContents: String {
+    var lines = [Self.fileHeader, "specials \(Self.specialNames.count)"]
+    lines += Self.specialNames
+    lines.append("merges \(merges.count)")
+    lines += merges.map { "\($0.first) \($0.second)" }
+    return lines.joined(separator: "\n") + "\n"
+  }
+
+  /// Writes the tokenizer to `path` atomically (temporary file, then rename).
+  public func save(to path: String) throws {
+    do {
+      try writeFileAtomically(Array(fileContents.utf8), to: path)
+    } catch {
+      throw TokenizerFileError(path: path, reason: "cannot write (\(error.reason))")
+    }
+  }
+
+  /// Reads a tokenizer written by `save(to:)`, checking every line.
+  public static func load(from path: String) throws -> BPETokenizer {
+    let bytes: [UInt8]
+    do {
+      bytes = try readFileBytes(path)
+    } catch {
+      throw TokenizerFileError(
+        path: path, reason: "cannot open (\(error.reason)); check the path")
+    }
+    return try parse(String(decoding: bytes, as: UTF8.self), path: path)
+  }
+
+  /// Parses the text of a tokenizer file; `path` names it in errors.
+  public static func parse(_ text: String, path: String = "<text>") throws -> BPETokenizer
+  {
+    func fail(_ reason: String) -> TokenizerFileError {
+      TokenizerFileError(path: path, reason: reason)
+    }
+    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(
+      String.init)
+    guard lines.first == fileHeader else {
+      throw fail(
+        "the first line should be \"\(fileHeader)\"; this is not a tokenizer file")
+    }
+    let specialCount = "specials \(specialNames.count)"
+    guard lines.count > 2 + specialNames.count, lines[1] == specialCount,
+      Array(lines[2..<(2 + specialNames.count)]) == specialNames
+    else {
+      throw fail("line 2 onwards should list the special tokens \(specialNames)")
+    }
+    let countLine = 2 + specialNames.count
+    let countParts = lines[countLine].split(separator: " ")
+    guard countParts.count == 2, countParts[0] == "merges", let count = Int(countParts[1])
+    else {
+      throw fail("line \(countLine + 1) should read \"merges N\"")
+    }
+    let body = lines[(countLine + 1)...].filter { !$0.isEmpty }
+    guard body.count == count else {
+      throw fail(
+        "the header promises \(count) merges but the file has \(body.count); "
+          + "it was cut off or edited")
+    }
+    var pairs: [Pair] = []
+    for (k, line) in body.enumerated() {
+      let ids = line.split(separator: " ").compactMap { Int($0) }
+      let known = 0..<(firstMergeId + k)
+      let specials = firstSpecialId..<firstMergeId
+      guard ids.count == 2, ids.allSatisfy({ known ~= $0 && !(specials ~= $0) }) else {
+        throw fail(
+          "line \(countLine + 2 + k) (\"\(line)\") should be two ids of bytes or "
+            + "earlier merges")
+      }
+      pairs.append(Pair(ids[0], ids[1]))
+    }
+    return BPETokenizer(merges: pairs)
+  }
+}
