@@ -39,6 +39,7 @@ let package = Package(
     .target(name: "Exercises03", dependencies: ["Exercises", "Datasets", "Vision"]),
     .target(name: "Exercises04", dependencies: ["Exercises", "Resampler"]),
     .target(name: "Exercises05", dependencies: ["Exercises", "Synchronizer"]),
+    .target(name: "Exercises06", dependencies: ["Exercises", "Language"]),
     .target(
       name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"],
       path: "Solutions"),
@@ -75,6 +76,13 @@ let package = Package(
       ],
       path: "Chapters/Chapter05"),
 
+    .executableTarget(
+      name: "Chapter06",
+      dependencies: [
+        "Autograd", "Layers", "Datasets", "Language", "Notebook", "Exercises06",
+      ],
+      path: "Chapters/Chapter06"),
+
     // Tools.
     .executableTarget(
       name: "Doctor",
@@ -85,7 +93,7 @@ let package = Package(
     .executableTarget(
       name: "Bench",
       dependencies: [
-        "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Notebook",
+        "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Language", "Notebook",
         "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
@@ -108,8 +116,8 @@ let package = Package(
     .testTarget(
       name: "SolutionsTests",
       dependencies: [
-        "Exercises", "Exercises02", "Exercises03", "Exercises04", "Exercises05", "Solutions",
-        "Datasets",
+        "Exercises", "Exercises02", "Exercises03", "Exercises04", "Exercises05",
+        "Exercises06", "Solutions", "Datasets", "Language",
       ]),
   ]
 )

@@ -46,8 +46,13 @@ public struct Story: Sendable {
     let count = frameCount ?? 3 + generator.nextInt(below: 3)
     var scene = Scene.random(using: &generator)
     var story = Story(frames: [scene], sentences: [scene.caption], events: [])
+    var failures = 0
     while story.frames.count < count {
       guard let (next, event, sentence) = scene.randomChange(using: &generator) else {
+        // A scene can admit no change at all (three objects none of which can be
+        // named apart); after many failed draws, start again from a new scene.
+        failures += 1
+        if failures == 200 { return random(frameCount: count, using: &generator) }
         continue
       }
       scene = next

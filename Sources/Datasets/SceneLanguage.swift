@@ -23,6 +23,14 @@ extension Scene {
   }
   // MARK: end
 
+  /// Every object with its exact grid cell (column, row), in reading order: "a small
+  /// red circle at 2 1, a big blue square at 4 3". The text-only stand-in for the image
+  /// when Chapter 6 teaches a language model to answer questions without seeing.
+  public var inventory: String {
+    objectsInReadingOrder.map { "a \($0.fullName) at \($0.column) \($0.row)" }
+      .joined(separator: ", ")
+  }
+
   /// The shortest description that picks out `object` among this scene's objects:
   /// "circle", "red circle" or "small red circle". `withoutColor` avoids naming the
   /// colour (for questions about the colour); nil when that cannot be unique.

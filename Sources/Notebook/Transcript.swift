@@ -72,6 +72,12 @@ public func showTiming(_ label: String, seconds: Double, line: UInt = #line) {
   Transcript.emit("⏱ \(label): \(formattedDuration(seconds))", line: line)
 }
 
+/// Prints a measured rate or size that varies between runs ("⏱ label: value"), set
+/// aside like timings.
+public func showMeasurement(_ label: String, _ value: String, line: UInt = #line) {
+  Transcript.emit("⏱ \(label): \(value)", line: line)
+}
+
 /// 1.234 s, 12.35 ms, 4.5 µs.
 public func formattedDuration(_ seconds: Double) -> String {
   if seconds >= 1 { return formatted(seconds) + " s" }
