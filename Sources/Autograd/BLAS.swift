@@ -53,6 +53,16 @@ func gemm(
 ) {
   let lda = transposeA ? m : k
   let ldb = transposeB ? k : n
+  if m == 1 && n > 1 && k > 1 {
+    // One row (a token at a time, in generation): a matrix–vector product. sgemm
+    // would pack B into panels first, work that a single row never pays back.
+    // op(A) is then k contiguous values whether or not A is transposed.
+    cblas_sgemv(
+      CblasRowMajor, transposeB ? CblasNoTrans : CblasTrans,
+      Int32(transposeB ? n : k), Int32(transposeB ? k : n), 1, b, Int32(ldb), a, 1,
+      beta, c, 1)
+    return
+  }
   cblas_sgemm(
     CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
     transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,

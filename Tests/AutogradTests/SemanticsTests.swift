@@ -1,9 +1,10 @@
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Testing
 
 @testable import Autograd
+
+#if canImport(Glibc)
+  import Glibc
+#endif
 
 @Suite("Autograd semantics readers trip on")
 struct Semantics {
@@ -109,8 +110,11 @@ struct ForwardValues {
 
   @Test func matmulMatchesNaiveLoops() {
     var g = SeededGenerator(seed: 11)
-    for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-      let (m, k, n) = (5, 7, 3)
+    // m = 1 (one row) takes the matrix–vector path; the others go through sgemm.
+    let cases = [(false, false), (true, false), (false, true), (true, true)]
+    for ((ta, tb), (m, k, n)) in cases.flatMap({ t in
+      [(5, 7, 3), (1, 7, 3)].map { (t, $0) }
+    }) {
       let a = Tensor.normal(ta ? [k, m] : [m, k], using: &g)
       let b = Tensor.normal(tb ? [n, k] : [k, n], using: &g)
       let c = matmul(a, b, transposingA: ta, transposingB: tb)
@@ -175,8 +179,10 @@ struct FastMathAccuracy {
     for i in 1...20_000 {
       let x = Float(i) * 1e-3 - 10.0005
       let reference = Float(Foundation_tanh(Double(x)))
-      worst = Swift.max(worst, Swift.abs(FastMath.tanh(x) - reference)
-        / Swift.max(Swift.abs(reference), 1e-30))
+      worst = Swift.max(
+        worst,
+        Swift.abs(FastMath.tanh(x) - reference)
+          / Swift.max(Swift.abs(reference), 1e-30))
     }
     #expect(worst < 5e-7)
     #expect(FastMath.tanh(1e-6) == 1e-6)
