@@ -27,6 +27,7 @@ let package = Package(
     .target(name: "Resampler", dependencies: ["Autograd", "Layers", "Vision"]),
     .target(name: "Synchronizer", dependencies: ["Autograd", "Layers"]),
     .target(name: "Language", dependencies: ["Autograd", "Layers"]),
+    .target(name: "Diffusion", dependencies: ["Autograd", "Layers"]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -111,6 +112,7 @@ let package = Package(
     .testTarget(name: "ResamplerTests", dependencies: ["Resampler"]),
     .testTarget(name: "SynchronizerTests", dependencies: ["Synchronizer"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language"]),
+    .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
