@@ -8,8 +8,8 @@ import Layers
 #endif
 
 /// The sinusoidal embedding of diffusion timesteps (the Transformer's position code,
-/// as DDPM uses it): for t and i < d/2, sin(t·ω_i) and cos(t·ω_i), ω_i = 10000^(−i/(d/2)).
-/// [B] timesteps → [B, d].
+/// as DDPM uses it): for t and i < d/2, sin(t·ω_i) and cos(t·ω_i), with
+/// ω_i = 10000^(−i/(d/2)). [B] timesteps → [B, d].
 public func timestepEmbedding(_ timesteps: [Int], width d: Int) -> Tensor {
   precondition(d % 2 == 0, "timestepEmbedding: width \(d) must be even")
   let half = d / 2
