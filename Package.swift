@@ -94,8 +94,8 @@ let package = Package(
     .executableTarget(
       name: "Bench",
       dependencies: [
-        "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Language", "Notebook",
-        "COpenBLAS",
+        "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Language", "Diffusion",
+        "Notebook", "COpenBLAS",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

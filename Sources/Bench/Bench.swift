@@ -24,12 +24,12 @@ struct Bench: ParsableCommand {
     name: .customLong("only"),
     help: ArgumentHelp(
       "Run only this section (repeatable): matmul, convolution, vision, "
-        + "synchronizer, language, elementwise, bookkeeping."))
+        + "synchronizer, language, diffusion, elementwise, bookkeeping."))
   var sections: [String] = []
 
   static let sectionNames = [
-    "matmul", "convolution", "vision", "synchronizer", "language", "elementwise",
-    "bookkeeping",
+    "matmul", "convolution", "vision", "synchronizer", "language", "diffusion",
+    "elementwise", "bookkeeping",
   ]
 
   func validate() throws {
@@ -49,7 +49,7 @@ struct Bench: ParsableCommand {
     let all: [(String, () -> Void)] = [
       ("matmul", matmulBench), ("convolution", convolutionBench),
       ("vision", visionBench), ("synchronizer", synchronizerBench),
-      ("language", languageBench),
+      ("language", languageBench), ("diffusion", diffusionBench),
       ("elementwise", elementwiseBench), ("bookkeeping", bookkeepingBench),
     ]
     for (name, run) in all where sections.isEmpty || sections.contains(name) { run() }

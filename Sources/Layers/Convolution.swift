@@ -66,7 +66,13 @@ public func unfoldPatches(_ x: [Float], _ g: ConvolutionGeometry) -> [Float] {
                 }
                 out.update(repeating: 0, count: inside.lowerBound)
                 let source = plane + y * g.width - g.padding + kx
-                for ox in inside { out[ox] = x[source + ox * g.stride] }
+                if g.stride == 1 {  // a contiguous run: one memory copy
+                  let first = inside.lowerBound
+                  (out + first).update(from: x.baseAddress! + source + first,
+                                       count: inside.count)
+                } else {
+                  for ox in inside { out[ox] = x[source + ox * g.stride] }
+                }
                 (out + inside.upperBound).update(
                   repeating: 0, count: wo - inside.upperBound)
               }
@@ -100,7 +106,12 @@ public func foldPatches(_ columns: [Float], _ g: ConvolutionGeometry) -> [Float]
                 start += wo
                 guard y >= 0 && y < g.height else { continue }
                 let target = plane + y * g.width - g.padding + kx
-                for ox in inside { x[target + ox * g.stride] += column[ox] }
+                if g.stride == 1 {  // contiguous: a loop the compiler vectorises
+                  let pixels = x.baseAddress! + target
+                  for ox in inside { pixels[ox] += column[ox] }
+                } else {
+                  for ox in inside { x[target + ox * g.stride] += column[ox] }
+                }
               }
             }
           }
