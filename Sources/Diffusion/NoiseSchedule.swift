@@ -113,14 +113,23 @@ public struct NoiseSchedule: Sendable, Equatable {
 
   /// One DDIM step from t to `previous` (−1 for the clean data): predict x0, then move
   /// to the noise level of `previous` along the predicted noise. η = 0 is deterministic;
-  /// η = 1 matches DDPM's variance.
+  /// η = 1 matches DDPM's variance. `clip` clamps the predicted x0 (images in [−1, 1]).
   public func ddimStep(
     _ xt: Tensor, epsilon: Tensor, from t: Int, to previous: Int, eta: Float = 0,
-    using generator: inout SeededGenerator
+    clip: ClosedRange<Float>? = nil, using generator: inout SeededGenerator
   ) -> Tensor {
     precondition(previous < t, "ddimStep: \(previous) is not before \(t)")
     let (now, before) = (alphaBars[t], alphaBar(previous))
-    let x0 = predictedClean(xt, epsilon: epsilon, at: t)
+    var x0 = predictedClean(xt, epsilon: epsilon, at: t)
+    var epsilon = epsilon
+    if let clip {
+      // Keep the predicted image in the data's range, and re-derive the noise from it
+      // so the step stays consistent.
+      x0 = Tensor(
+        shape: x0.shape,
+        data: x0.data.map { min(max($0, clip.lowerBound), clip.upperBound) })
+      epsilon = (xt - x0 * now.squareRoot()) * (1 / (1 - now).squareRoot())
+    }
     let sigma =
       eta * ((1 - before) / (1 - now)).squareRoot() * (1 - now / before).squareRoot()
     let direction = max(1 - before - sigma * sigma, 0).squareRoot()

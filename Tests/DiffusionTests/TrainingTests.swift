@@ -1,0 +1,73 @@
+import Autograd
+import Layers
+import Testing
+
+@testable import Diffusion
+
+@Suite("Training a conditional diffusion model")
+struct DiffusionTrainingTests {
+  /// Two 4×4 "images", a bright top half and a bright left half, each with its own
+  /// condition vector. A tiny U-Net trained briefly must then draw, for each
+  /// condition, an image whose squared distance to its own pattern is less than half
+  /// its distance to the other.
+  @Test func learnsToDrawWhatTheConditionAsksFor() {
+    var c = UNetConfiguration()
+    (c.channels, c.attentionLevels, c.contextWidth) = ([8, 8], [0, 1], 4)
+    (c.timeCodeWidth, c.timeWidth, c.heads, c.groups) = (8, 16, 2, 2)
+    var g = SeededGenerator(seed: 1)
+    let net = UNet(c, using: &g)
+    let model = DiffusionModel(
+      net: net, schedule: .linear(steps: 50, from: 1e-3, to: 0.2),
+      nullCondition: Tensor.zeros([1, 1, 4]))
+    let top: [Float] = (0..<16).map { $0 < 8 ? 1 : -1 }
+    let left: [Float] = (0..<16).map { $0 % 4 < 2 ? 1 : -1 }
+    let patterns = [top, left]
+    let codes: [[Float]] = [[1, 0, 0, 0], [0, 1, 0, 0]]
+    let optimizer = AdamW([ParameterGroup(net.namedParameters)])
+    for step in 0..<400 {
+      let labels = (0..<8).map { ($0 + step) % 2 }
+      let images = Tensor(
+        shape: [8, 3, 4, 4],
+        data: labels.flatMap { l in (0..<3).flatMap { _ in patterns[l] } })
+      let conditions = Tensor(shape: [8, 1, 4], data: labels.flatMap { codes[$0] })
+      model.loss(images, conditions: conditions, using: &g).backward()
+      optimizer.step(learningRate: 1e-2)
+      optimizer.zeroGrad()
+    }
+    let drawn = model.sample(
+      conditions: Tensor(shape: [2, 1, 4], data: codes.flatMap { $0 }), height: 4,
+      width: 4,
+      steps: 10, guidance: 2, using: &g)
+    for label in 0..<2 {
+      let image = Array(drawn.data[(label * 48)..<(label * 48 + 16)])  // red channel
+      func distance(_ pattern: [Float]) -> Float {
+        zip(image, pattern).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
+      }
+      #expect(
+        distance(patterns[label]) < 0.5 * distance(patterns[1 - label]),
+        "condition \(label): \(image)")
+    }
+  }
+
+  @Test func droppedConditionsUseTheNullCondition() {
+    var c = UNetConfiguration()
+    (c.channels, c.attentionLevels, c.contextWidth) = ([4, 4], [1], 2)
+    (c.timeCodeWidth, c.timeWidth, c.heads, c.groups) = (4, 4, 1, 2)
+    var g = SeededGenerator(seed: 2)
+    let net = UNet(c, using: &g)
+    let null = Tensor.full([1, 1, 2], 7)
+    var always = DiffusionModel(
+      net: net, schedule: .linear(steps: 10), nullCondition: null, dropProbability: 1)
+    let images = Tensor.normal([2, 3, 4, 4], using: &g)
+    let conditions = Tensor.normal([2, 1, 2], using: &g)
+    // With every condition dropped, the loss equals the loss of the null condition.
+    var a = SeededGenerator(seed: 9), b = SeededGenerator(seed: 9)
+    let dropped = withoutGradient {
+      always.loss(images, conditions: conditions, using: &a)
+    }
+    always.dropProbability = 0
+    let nulls = Tensor.concatenate([null, null], axis: 0)
+    let explicit = withoutGradient { always.loss(images, conditions: nulls, using: &b) }
+    #expect(dropped.item == explicit.item)
+  }
+}
