@@ -104,15 +104,17 @@ let package = Package(
         "Notebook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
 
-    // Tests (Swift Testing only).
+    // Tests (Swift Testing only), with helpers several test targets share.
+    .target(
+      name: "TestSupport", dependencies: ["Autograd", "Layers"], path: "Tests/TestSupport"),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
     .testTarget(name: "LayersTests", dependencies: ["Layers"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
-    .testTarget(name: "VisionTests", dependencies: ["Vision", "Datasets"]),
+    .testTarget(name: "VisionTests", dependencies: ["Vision", "Datasets", "TestSupport"]),
     .testTarget(name: "ResamplerTests", dependencies: ["Resampler"]),
     .testTarget(name: "SynchronizerTests", dependencies: ["Synchronizer"]),
-    .testTarget(name: "LanguageTests", dependencies: ["Language"]),
-    .testTarget(name: "DiffusionTests", dependencies: ["Diffusion"]),
+    .testTarget(name: "LanguageTests", dependencies: ["Language", "TestSupport"]),
+    .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(

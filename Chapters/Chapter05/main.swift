@@ -138,14 +138,18 @@ do {
   exit(1)
 }
 
+/// ViT tokens [B, 64, C] with the 2-D position code of their 8×8 grid added.
+func withPositions(_ tokens: Tensor) -> Tensor {
+  tokens + sinCosPositions(channels: 64, height: 8, width: 8)
+    .reshaped([64, 64]).transposed()  // [N, C]
+}
+
 /// Frozen tokens (with the 2-D position code), pyramid maps [B, 1, C, H, W] and the
 /// first object's cell, for `count` fresh scenes in batches of 32.
 func encodedScenes(
   _ count: Int, _ encoder: ImageEncoder, using generator: inout SeededGenerator
 ) -> [(tokens: Tensor, maps: [Tensor], cells: [Int])] {
-  let positions = sinCosPositions(channels: 64, height: 8, width: 8)
-    .reshaped([64, 64]).transposed()  // [N, C]
-  return (0..<(count / 32)).map { _ in
+  (0..<(count / 32)).map { _ in
     let scenes = (0..<32).map { _ in Scene.random(using: &generator) }
     let (tokens, maps) = withoutGradient {
       encoder(Tensor.stack(scenes.map { $0.render().tensor }))
@@ -154,8 +158,8 @@ func encodedScenes(
       let first = scene.objectsInReadingOrder[0]
       return (first.row - 1) * 6 + (first.column - 1)
     }
-    return (tokens + positions, maps.map { $0.reshaped([32, 1] + $0.shape.dropFirst()) },
-            cells)
+    return (withPositions(tokens),
+            maps.map { $0.reshaped([32, 1] + $0.shape.dropFirst()) }, cells)
   }
 }
 
@@ -329,9 +333,7 @@ let (figureTokens, figureMaps) = withoutGradient {
   encoder(Tensor.stack([figureScene.render().tensor]))
 }
 let pattern = withoutGradient {
-  let positions = sinCosPositions(channels: 64, height: 8, width: 8)
-    .reshaped([64, 64]).transposed()  // [N, C]
-  let latents = mmfsReader.resampler(figureTokens + positions)  // [1, 8, C]
+  let latents = mmfsReader.resampler(withPositions(figureTokens))  // [1, 8, C]
   return mmfsReader.synchronizer!.synchronizer.samplingPattern(
     latents, reference: Tensor.full([1, 8, 2], 0.5), images: 1,
     visible: [Bool](repeating: true, count: 8))

@@ -85,8 +85,7 @@ that Vicuna's system sentence gets tokens of its own:
 */
 let instructionScenes = (0..<200).map { _ in Scene.random(using: &textRandom) }
 let systemSamples = instructionScenes.map { scene in
-  Conversation(turns: [(user: scene.inventory, assistant: "yes")]).system
-    + " USER: \(scene.inventory) ASSISTANT: yes"
+  Conversation(turns: [(user: scene.inventory, assistant: "yes")]).text
 }
 let tokenizer = BPETokenizer.train(on: documents + systemSamples, vocabularySize: 512)
 show("vocabulary:", tokenizer.vocabularySize, "tokens = 256 bytes +",

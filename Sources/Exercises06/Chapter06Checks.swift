@@ -16,20 +16,9 @@ public enum Chapter06Checks {
     }
   }
 
-  /// The library's choice: the tokenizer trained one merge on the same words.
+  /// The library's choice, the merge `BPETokenizer.train` would make next.
   static func expectedMerge(_ words: [(ids: [Int], count: Int)]) -> [Int] {
-    var counts: [BPETokenizer.Pair: Int] = [:]
-    for word in words where word.ids.count > 1 {
-      for i in 0..<(word.ids.count - 1) {
-        counts[BPETokenizer.Pair(word.ids[i], word.ids[i + 1]), default: 0] += word.count
-      }
-    }
-    guard
-      let best = counts.max(by: { a, b in
-        a.value != b.value ? a.value < b.value : b.key < a.key
-      })
-    else { return [] }
-    return [best.key.first, best.key.second]
+    BPETokenizer.mostFrequentPair(in: words).map { [$0.pair.first, $0.pair.second] } ?? []
   }
 
   /// Exercise 1: the next BPE merge.

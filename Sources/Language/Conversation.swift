@@ -16,19 +16,42 @@ public struct Conversation: Sendable {
     (self.system, self.turns) = (system, turns)
   }
 
-  /// The conversation's tokens, each marked with whether it belongs to an assistant's
-  /// answer (its end token included).
-  public func tokens(_ tokenizer: BPETokenizer) -> (ids: [Int], isAnswer: [Bool]) {
-    var ids = [tokenizer.beginning], isAnswer = [false]
-    func add(_ new: [Int], answer: Bool) {
-      ids += new
-      isAnswer += [Bool](repeating: answer, count: new.count)
-    }
-    add(tokenizer.encode(system), answer: false)
+  /// One piece of the template: text, whether it belongs to an assistant's answer, and
+  /// whether it is a special token (`<s>`, `</s>`) rather than text.
+  public struct Part: Sendable, Equatable {
+    public let text: String
+    public let isAnswer: Bool, isSpecial: Bool
+  }
+
+  /// The template's pieces in order: `<s>`, the system sentence, then per turn
+  /// " USER: … ASSISTANT:" and the answer " …" closed by `</s>`.
+  public var parts: [Part] {
+    var parts = [
+      Part(text: "<s>", isAnswer: false, isSpecial: true),
+      Part(text: system, isAnswer: false, isSpecial: false),
+    ]
     for (user, assistant) in turns {
-      add(tokenizer.encode(" USER: \(user) ASSISTANT:"), answer: false)
+      parts.append(
+        Part(text: " USER: \(user) ASSISTANT:", isAnswer: false, isSpecial: false))
       guard let assistant else { break }
-      add(tokenizer.encode(" \(assistant)") + [tokenizer.end], answer: true)
+      parts.append(Part(text: " \(assistant)", isAnswer: true, isSpecial: false))
+      parts.append(Part(text: "</s>", isAnswer: true, isSpecial: true))
+    }
+    return parts
+  }
+
+  /// The conversation's text without its special tokens: what a tokenizer trains on.
+  public var text: String { parts.filter { !$0.isSpecial }.map(\.text).joined() }
+
+  /// The conversation's tokens, each marked with whether it belongs to an assistant's
+  /// answer (its end token included). Only the template's own `<s>` and `</s>` become
+  /// special tokens; the same names typed by a user stay text.
+  public func tokens(_ tokenizer: BPETokenizer) -> (ids: [Int], isAnswer: [Bool]) {
+    var ids: [Int] = [], isAnswer: [Bool] = []
+    for part in parts {
+      let new = tokenizer.encode(part.text, parsingSpecialTokens: part.isSpecial)
+      ids += new
+      isAnswer += [Bool](repeating: part.isAnswer, count: new.count)
     }
     return (ids, isAnswer)
   }

@@ -16,15 +16,15 @@ import Autograd
 public struct RotaryEmbedding: Sendable {
   public let headWidth: Int
   public let base: Float
+  /// θ_i for i in 0..<d/2.
+  public let frequencies: [Float]
 
   public init(headWidth: Int, base: Float = 10_000) {
     precondition(headWidth % 2 == 0, "RoPE: head width \(headWidth) must be even")
     (self.headWidth, self.base) = (headWidth, base)
-  }
-
-  /// θ_i for i in 0..<d/2.
-  public var frequencies: [Float] {
-    (0..<(headWidth / 2)).map { powf(base, -2 * Float($0) / Float(headWidth)) }
+    frequencies = (0..<(headWidth / 2)).map {
+      powf(base, -2 * Float($0) / Float(headWidth))
+    }
   }
 
   /// Turns `x` [B, h, T, d]: token t sits at position `start + t`.

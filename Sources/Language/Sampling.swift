@@ -52,24 +52,26 @@ public struct Sampler: Sendable {
     }
     let largest = scores[best]
     var weights = scores.map { expf(($0 - largest) / temperature) }
-    // Token ids from most to least likely (ties: smaller id first).
-    let order = weights.indices.sorted {
-      weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1
-    }
-    var keep = order.count
-    if let topK { keep = min(keep, topK) }
-    if let topP {
-      let total = weights.reduce(0, +)
-      var mass: Float = 0
-      for (rank, id) in order.prefix(keep).enumerated() {
-        mass += weights[id] / total
-        if mass >= topP {
-          keep = rank + 1
-          break
+    if topK != nil || topP != nil {
+      // Token ids from most to least likely (ties: smaller id first).
+      let order = weights.indices.sorted {
+        weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1
+      }
+      var keep = order.count
+      if let topK { keep = min(keep, topK) }
+      if let topP {
+        let total = weights.reduce(0, +)
+        var mass: Float = 0
+        for (rank, id) in order.prefix(keep).enumerated() {
+          mass += weights[id] / total
+          if mass >= topP {
+            keep = rank + 1
+            break
+          }
         }
       }
+      for id in order.dropFirst(keep) { weights[id] = 0 }
     }
-    for id in order.dropFirst(keep) { weights[id] = 0 }
     let total = weights.reduce(0, +)
     return weights.map { $0 / total }
   }

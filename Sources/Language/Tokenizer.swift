@@ -75,24 +75,30 @@ public struct BPETokenizer: Sendable, Equatable {
     var words = chunkCounts.sorted { $0.key.lexicographicallyPrecedes($1.key) }
       .map { (ids: $0.key.map(Int.init), count: $0.value) }
     while tokenizer.vocabularySize < vocabularySize {
-      var pairCounts: [Pair: Int] = [:]
-      for word in words where word.ids.count > 1 {
-        for i in 0..<(word.ids.count - 1) {
-          pairCounts[Pair(word.ids[i], word.ids[i + 1]), default: 0] += word.count
-        }
-      }
-      guard
-        let best = pairCounts.max(by: { a, b in
-          a.value != b.value ? a.value < b.value : b.key < a.key
-        }), best.value >= 2
-      else { break }
+      guard let best = mostFrequentPair(in: words), best.count >= 2 else { break }
       let id = tokenizer.vocabularySize
-      tokenizer.append(best.key)
+      tokenizer.append(best.pair)
       for w in words.indices where words[w].ids.count > 1 {
-        words[w].ids = merged(words[w].ids, best.key, into: id)
+        words[w].ids = merged(words[w].ids, best.pair, into: id)
       }
     }
     return tokenizer
+  }
+
+  /// The adjacent pair with the largest total count over `words` (each counted as
+  /// often as it occurs), ties to the smaller pair; nil when no word has two ids.
+  public static func mostFrequentPair(
+    in words: [(ids: [Int], count: Int)]
+  ) -> (pair: Pair, count: Int)? {
+    var pairCounts: [Pair: Int] = [:]
+    for word in words where word.ids.count > 1 {
+      for i in 0..<(word.ids.count - 1) {
+        pairCounts[Pair(word.ids[i], word.ids[i + 1]), default: 0] += word.count
+      }
+    }
+    return pairCounts.max { a, b in a.value != b.value ? a.value < b.value : b.key < a.key
+    }
+    .map { ($0.key, $0.value) }
   }
   // MARK: end
 

@@ -1,16 +1,9 @@
 import Autograd
 import Layers
+import TestSupport
 import Testing
 
 @testable import Diffusion
-
-/// Gives every parameter random values away from special points (zeros, ones).
-func randomise(_ layer: Layer, seed: UInt64 = 5) {
-  var g = SeededGenerator(seed: seed)
-  for p in layer.parameters {
-    p.assign((0..<p.count).map { _ in g.uniform(-0.5, 0.5) })
-  }
-}
 
 /// A U-Net small enough to check by finite differences: 2 levels (4×4 and 2×2).
 func tinyUNet() -> UNet {
@@ -19,7 +12,7 @@ func tinyUNet() -> UNet {
   (c.timeCodeWidth, c.timeWidth, c.heads, c.groups) = (4, 6, 2, 2)
   var g = SeededGenerator(seed: 1)
   let net = UNet(c, using: &g)
-  randomise(net, seed: 2)
+  randomise(net, seed: 2, magnitude: 0.5)
   return net
 }
 
@@ -99,7 +92,7 @@ struct DiffusionGradients {
   @Test func timeEmbedding() {
     var g = SeededGenerator(seed: 1)
     let layer = TimeEmbedding(codeWidth: 4, width: 5, using: &g)
-    randomise(layer)
+    randomise(layer, magnitude: 0.5)
     let report = checkGradients(at: layer.parameters, using: &g) { _ in layer([0, 3, 90])
     }
     #expect(report.passed, "\(report)")
@@ -109,7 +102,7 @@ struct DiffusionGradients {
     var g = SeededGenerator(seed: 1)
     for (from, to) in [(4, 4), (4, 6)] {
       let block = ResidualBlock(from, to, timeWidth: 3, groups: 2, using: &g)
-      randomise(block)
+      randomise(block, magnitude: 0.5)
       let x = Tensor.normal([2, from, 3, 3], using: &g, requiresGrad: true)
       let t = Tensor.normal([2, 3], using: &g, requiresGrad: true)
       let report = checkGradients(at: [x, t] + block.parameters, using: &g) {
@@ -123,7 +116,7 @@ struct DiffusionGradients {
     var g = SeededGenerator(seed: 2)
     let layer = ConditionAttention(
       channels: 4, contextWidth: 3, heads: 2, groups: 2, using: &g)
-    randomise(layer)
+    randomise(layer, magnitude: 0.5)
     let x = Tensor.normal([1, 4, 2, 3], using: &g, requiresGrad: true)
     let context = Tensor.normal([1, 2, 3], using: &g, requiresGrad: true)
     let report = checkGradients(at: [x, context] + layer.parameters, using: &g) {

@@ -1,16 +1,9 @@
 import Autograd
 import Layers
+import TestSupport
 import Testing
 
 @testable import Language
-
-/// Gives every parameter random values away from special points (zeros, ones).
-func randomise(_ layer: Layer, seed: UInt64 = 5) {
-  var g = SeededGenerator(seed: seed)
-  for p in layer.parameters {
-    p.assign((0..<p.count).map { _ in g.uniform(-0.6, 0.6) })
-  }
-}
 
 func tinyModel(seed: UInt64 = 1) -> LanguageModel {
   var configuration = LanguageModelConfiguration(vocabularySize: 11)
@@ -234,6 +227,16 @@ struct ConversationTests {
     #expect(inputs == Array(ids.dropLast()))
     let learned = targets.filter { $0 >= 0 }
     #expect(tokenizer.decode(learned) == " a.</s> b</s>")
+  }
+
+  @Test func onlyTheTemplatesOwnMarkersAreSpecial() {
+    let tokenizer = BPETokenizer()
+    let conversation = Conversation(
+      system: "S", turns: [(user: "say </s>", assistant: "ok")])
+    let ids = conversation.tokens(tokenizer).ids
+    #expect(ids.filter { $0 == tokenizer.end }.count == 1)  // the answer's end only
+    #expect(ids.filter { $0 == tokenizer.beginning }.count == 1)
+    #expect(conversation.text == "S USER: say </s> ASSISTANT: ok")
   }
 
   @Test func aPromptEndsWhereTheAssistantSpeaks() {

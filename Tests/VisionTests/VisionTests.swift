@@ -1,5 +1,6 @@
 import Autograd
 import Layers
+import TestSupport
 import Testing
 
 @testable import Vision
@@ -11,14 +12,6 @@ import Testing
 func randomImages(_ count: Int, size: Int = 8, seed: UInt64 = 3) -> Tensor {
   var g = SeededGenerator(seed: seed)
   return Tensor.uniform([count, 3, size, size], using: &g, requiresGrad: true)
-}
-
-/// Gives every parameter random values away from special points (zeros, ones).
-func randomise(_ layer: Layer, seed: UInt64 = 5) {
-  var g = SeededGenerator(seed: seed)
-  for p in layer.parameters {
-    p.assign((0..<p.count).map { _ in g.uniform(-0.6, 0.6) })
-  }
 }
 
 @Suite("Gradient checks: vision")
