@@ -41,6 +41,7 @@ let package = Package(
     .target(name: "Exercises04", dependencies: ["Exercises", "Resampler"]),
     .target(name: "Exercises05", dependencies: ["Exercises", "Synchronizer"]),
     .target(name: "Exercises06", dependencies: ["Exercises", "Language"]),
+    .target(name: "Exercises07", dependencies: ["Exercises", "Diffusion"]),
     .target(
       name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"],
       path: "Solutions"),
@@ -84,6 +85,13 @@ let package = Package(
       ],
       path: "Chapters/Chapter06"),
 
+    .executableTarget(
+      name: "Chapter07",
+      dependencies: [
+        "Autograd", "Layers", "Datasets", "Diffusion", "Notebook", "Exercises07",
+      ],
+      path: "Chapters/Chapter07"),
+
     // Tools.
     .executableTarget(
       name: "Doctor",
@@ -121,7 +129,7 @@ let package = Package(
       name: "SolutionsTests",
       dependencies: [
         "Exercises", "Exercises02", "Exercises03", "Exercises04", "Exercises05",
-        "Exercises06", "Solutions", "Datasets", "Language",
+        "Exercises06", "Exercises07", "Solutions", "Datasets", "Language",
       ]),
   ]
 )

@@ -304,27 +304,12 @@ showTiming("MLP training, \(mlpEpochs) epochs", seconds: mlpSeconds)
 /*:
 Now a small convolutional network. The digits are resampled to 16×16 (bilinearly),
 so that three 3×3 convolutions, two of them with stride 2, have room to work:
-16×16 → 16×16 → 8×8 → 4×4, with 16, 32 and 32 channels, then one linear layer.
+16×16 → 16×16 → 8×8 → 4×4, with 16, 32 and 32 channels, then one linear layer. It
+lives in the library, because Chapter 7 will use it to judge generated digits:
+
+@code(digit-cnn)
 */
-final class DigitCNN: Layer, Classifier {
-  var first: Conv2d, second: Conv2d, third: Conv2d, output: Linear
-
-  init(using generator: inout SeededGenerator) {
-    first = Conv2d(1, 16, kernel: 3, padding: 1, using: &generator)
-    second = Conv2d(16, 32, kernel: 3, stride: 2, padding: 1, using: &generator)
-    third = Conv2d(32, 32, kernel: 3, stride: 2, padding: 1, using: &generator)
-    output = Linear(32 * 4 * 4, 10, using: &generator)
-  }
-
-  /// [B, 1, 16, 16] images → [B, 10] class scores.
-  func scores(_ images: Tensor) -> Tensor {
-    let a = first(images).relu()  // [B, 16, 16, 16]
-    let b = second(a).relu()  // [B, 32, 8, 8]
-    let c = third(b).relu()  // [B, 32, 4, 4]
-    return output(c.reshaped([c.shape[0], 32 * 4 * 4]))  // [B, 10]
-  }
-}
-
+extension DigitCNN: Classifier {}
 let cnnEpochs = chapter.size(quick: 6, full: 30)
 let cnn = DigitCNN(using: &chapter.generator)
 var cnnRecords: [EpochRecord] = []
@@ -426,7 +411,8 @@ saving leaves the previous checkpoint intact. We save the CNN, load the file int
 freshly initialised network, and compare predictions on the test set:
 */
 mkdir("Checkpoints", 0o755)
-let checkpoint = "Checkpoints/ch02-cnn.safetensors"
+let checkpoint = chapter.size(quick: "Checkpoints/ch02-cnn-quick.safetensors",
+                              full: "Checkpoints/ch02-cnn.safetensors")
 try cnn.save(to: checkpoint, metadata: ["model": "DigitCNN", "chapter": "2"])
 let (savedTensors, savedMetadata) = try SafeTensors.read(from: checkpoint)
 let metadataText = savedMetadata.sorted { $0.key < $1.key }

@@ -58,6 +58,7 @@ public struct NoiseSchedule: Sendable, Equatable {
   /// ᾱ before step t: 1 for t = −1 (clean data), ᾱ_t otherwise.
   func alphaBar(_ t: Int) -> Float { t < 0 ? 1 : alphaBars[t] }
 
+  // MARK: book:noised
   /// x_t for clean data `x0` [B, ...] at per-example timesteps `t` (B of them), with
   /// the given noise ε of the same shape: √ᾱ_t·x0 + √(1 − ᾱ_t)·ε. Differentiable in x0
   /// and ε (the training loss needs neither, but a test may).
@@ -75,6 +76,7 @@ public struct NoiseSchedule: Sendable, Equatable {
       shape: [t.count] + perExample, data: t.map { (1 - alphaBars[$0]).squareRoot() })
     return x0 * signal + noise * spread
   }
+  // MARK: end
 
   /// The clean data that noise prediction `epsilon` implies at step t:
   /// x0 = (x_t − √(1 − ᾱ_t)·ε) / √ᾱ_t.
@@ -83,6 +85,7 @@ public struct NoiseSchedule: Sendable, Equatable {
     return (xt - epsilon * (1 - a).squareRoot()) * (1 / a.squareRoot())
   }
 
+  // MARK: book:ddpm-step
   /// The mean of DDPM's reverse step from t to t − 1, given the predicted noise:
   /// (x_t − β_t/√(1 − ᾱ_t)·ε) / √α_t.
   public func ddpmMean(_ xt: Tensor, epsilon: Tensor, at t: Int) -> Tensor {
@@ -101,6 +104,7 @@ public struct NoiseSchedule: Sendable, Equatable {
     let variance = (1 - alphaBars[t - 1]) / (1 - alphaBars[t]) * betas[t]
     return mean + Tensor.normal(xt.shape, using: &generator) * variance.squareRoot()
   }
+  // MARK: end
 
   /// `count` timesteps for DDIM, evenly spaced from T − 1 down to 0.
   public func ddimTimesteps(count: Int) -> [Int] {
@@ -111,6 +115,7 @@ public struct NoiseSchedule: Sendable, Equatable {
     }
   }
 
+  // MARK: book:ddim-step
   /// One DDIM step from t to `previous` (−1 for the clean data): predict x0, then move
   /// to the noise level of `previous` along the predicted noise. η = 0 is deterministic;
   /// η = 1 matches DDPM's variance. `clip` clamps the predicted x0 (images in [−1, 1]).
@@ -137,4 +142,5 @@ public struct NoiseSchedule: Sendable, Equatable {
     if sigma > 0 { next = next + Tensor.normal(xt.shape, using: &generator) * sigma }
     return next
   }
+  // MARK: end
 }

@@ -22,6 +22,7 @@ public struct DiffusionModel {
     self.dropProbability = dropProbability
   }
 
+  // MARK: book:diffusion-loss
   /// The training loss for clean images `x0` [B, 3, H, W] with conditions [B, S, C]:
   /// draw t and ε per image, noise the images, and score the U-Net's prediction of ε
   /// by mean squared error. Each condition is replaced by the null one with probability
@@ -42,14 +43,19 @@ public struct DiffusionModel {
     }
     return meanSquaredError(net(noisy, timesteps: timesteps, context: context), noise)
   }
+  // MARK: end
 
+  // MARK: book:diffusion-sample
   /// Images [B, 3, H, W] drawn with `steps` DDIM steps (η = 0 unless given) and
   /// guidance scale `guidance` (1: no guidance, the conditional model alone); the
   /// predicted clean image is clamped to `clip` at every step (nil: not at all).
+  /// `steps` = T with η = 1 is DDPM's ancestral sampler. `observe` sees each step's
+  /// timestep, x_t and predicted clean image, for figures.
   public func sample(
     conditions: Tensor, height: Int, width: Int, steps: Int, guidance: Float = 1,
     eta: Float = 0, clip: ClosedRange<Float>? = -1...1,
-    using generator: inout SeededGenerator
+    using generator: inout SeededGenerator,
+    observe: ((_ t: Int, _ x: Tensor, _ predictedClean: Tensor) -> Void)? = nil
   ) -> Tensor {
     let b = conditions.shape[0]
     var x = Tensor.normal(
@@ -60,8 +66,9 @@ public struct DiffusionModel {
     return withoutGradient {
       for (i, t) in timesteps.enumerated() {
         var epsilon: Tensor
-        if guidance == 1 {
-          epsilon = net(x, timesteps: [Int](repeating: t, count: b), context: conditions)
+        if guidance == 1 || guidance == 0 {  // one prediction is enough
+          let context = guidance == 1 ? conditions : nulls
+          epsilon = net(x, timesteps: [Int](repeating: t, count: b), context: context)
         } else {
           // Both predictions in one batch: [2B, ...], unconditional first.
           let both = net(
@@ -72,6 +79,9 @@ public struct DiffusionModel {
             unconditional: both.sliced(axis: 0, 0..<b),
             conditional: both.sliced(axis: 0, b..<(2 * b)), scale: guidance)
         }
+        if let observe {
+          observe(t, x, schedule.predictedClean(x, epsilon: epsilon, at: t))
+        }
         let previous = i + 1 < timesteps.count ? timesteps[i + 1] : -1
         x = schedule.ddimStep(
           x, epsilon: epsilon, from: t, to: previous, eta: eta, clip: clip,
@@ -80,4 +90,5 @@ public struct DiffusionModel {
       return x
     }
   }
+  // MARK: end
 }

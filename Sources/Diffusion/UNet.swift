@@ -7,6 +7,7 @@ import Layers
   import Darwin
 #endif
 
+// MARK: book:time-embedding
 /// The sinusoidal embedding of diffusion timesteps (the Transformer's position code,
 /// as DDPM uses it): for t and i < d/2, sin(t·ω_i) and cos(t·ω_i), with
 /// ω_i = 10000^(−i/(d/2)). [B] timesteps → [B, d].
@@ -39,7 +40,9 @@ public final class TimeEmbedding: Layer {
     second(first(timestepEmbedding(timesteps, width: codeWidth)).silu())  // [B, W]
   }
 }
+// MARK: end
 
+// MARK: book:residual-block
 /// The U-Net's residual block: GroupNorm → SiLU → 3×3 conv, plus a projection of the
 /// time embedding added to every pixel, then GroupNorm → SiLU → 3×3 conv; the input is
 /// added back (through a 1×1 conv when the channel count changes).
@@ -72,7 +75,9 @@ public final class ResidualBlock: Layer {
     return (shortcut.map { $0(x) } ?? x) + h
   }
 }
+// MARK: end
 
+// MARK: book:condition-attention
 /// Cross-attention from every pixel to the condition tokens (the text, in Stable
 /// Diffusion; the language model's states, in MM-Interleaved), added back as a residual.
 public final class ConditionAttention: Layer {
@@ -96,6 +101,7 @@ public final class ConditionAttention: Layer {
     return x + attended.permuted([0, 2, 1]).reshaped([b, c, h, w])
   }
 }
+// MARK: end
 
 /// The sizes of MMI-Tiny's U-Net (DESIGN §4): 32/64/64 channels at 32²/16²/8².
 public struct UNetConfiguration: Sendable, Equatable {
@@ -201,6 +207,7 @@ public final class UNet: Layer {
       c.channels[0], c.imageChannels, kernel: 3, padding: 1, using: &generator)
   }
 
+  // MARK: book:unet
   /// Predicted noise [B, 3, H, W] for x_t [B, 3, H, W] at `timesteps` (B of them), given
   /// condition tokens `context` [B, S, C_ctx]. `hook` sees each skip connection and the
   /// middle block's output, and returns what the U-Net uses instead.
@@ -228,8 +235,10 @@ public final class UNet: Layer {
     }
     return output(outputNorm(h).silu())  // [B, 3, H, W]
   }
+  // MARK: end
 }
 
+// MARK: book:guidance
 /// Classifier-free guidance (Ho and Salimans, 2022): push the conditional prediction
 /// away from the unconditional one, ε = ε_uncond + s·(ε_cond − ε_uncond). s = 1 is the
 /// plain conditional model; larger s follows the condition more closely.
@@ -238,3 +247,4 @@ public func guidedNoise(
 ) -> Tensor {
   unconditional + (conditional - unconditional) * scale
 }
+// MARK: end

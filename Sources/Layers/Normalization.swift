@@ -142,11 +142,9 @@ public final class GroupNorm: Layer {
     self.epsilon = epsilon
   }
 
-  public func callAsFunction(_ x: Tensor) -> Tensor {
-    precondition(
-      x.rank >= 2 && x.shape[1] == weight.count,
-      "GroupNorm(\(weight.count) channels): input \(x.shape) needs shape "
-        + "[B, \(weight.count), ...]")
+  /// The definition, in the engine's operations (its gradient comes from theirs).
+  public func reference(_ x: Tensor) -> Tensor {
+    checkShape(x)
     let batch = x.shape[0]
     let grouped = x.reshaped([batch, groups, -1])  // [B, G, C/G·H·W]
     let centred = grouped - grouped.mean(axis: -1, keepingDims: true)
@@ -154,5 +152,109 @@ public final class GroupNorm: Layer {
     let normalised = (centred / (variance + epsilon).sqrt()).reshaped(x.shape)
     let perChannel = [weight.count] + [Int](repeating: 1, count: x.rank - 2)
     return normalised * weight.reshaped(perChannel) + bias.reshaped(perChannel)
+  }
+
+  /// The same, as one fused operation (one pass forward, one backward); the tests hold
+  /// it to `reference`.
+  public func callAsFunction(_ x: Tensor) -> Tensor {
+    checkShape(x)
+    return groupNormalized(x, groups: groups, gain: weight, bias: bias, epsilon: epsilon)
+  }
+
+  func checkShape(_ x: Tensor) {
+    precondition(
+      x.rank >= 2 && x.shape[1] == weight.count,
+      "GroupNorm(\(weight.count) channels): input \(x.shape) needs shape "
+        + "[B, \(weight.count), ...]")
+  }
+}
+
+/// Fused group normalisation of [B, C, ...] with a per-channel gain and bias: each
+/// (example, group of C/G channels) block, contiguous in memory, is normalised over all
+/// its values. The backward pass is layer normalisation's, per block, with the gain
+/// looked up by channel.
+public func groupNormalized(
+  _ x: Tensor, groups: Int, gain: Tensor, bias: Tensor, epsilon: Float
+) -> Tensor {
+  let channels = x.shape[1]
+  precondition(
+    channels % groups == 0 && gain.shape == [channels] && bias.shape == [channels],
+    "groupNormalized: \(channels) channels, \(groups) groups, gain \(gain.shape)")
+  let spatial = x.count / (x.shape[0] * channels)  // values per channel
+  let perGroup = channels / groups
+  let blockSize = perGroup * spatial
+  let blocks = x.shape[0] * groups
+  var normalised = [Float](repeating: 0, count: x.count)  // x̂
+  var inverseDeviation = [Float](repeating: 0, count: blocks)  // 1/σ per block
+  let output = uninitializedArray(x.count) { y in
+    x.data.withUnsafeBufferPointer { input in
+      normalised.withUnsafeMutableBufferPointer { n in
+        for block in 0..<blocks {
+          let base = block * blockSize
+          var sum: Float = 0
+          for j in 0..<blockSize { sum += input[base + j] }
+          let mean = sum / Float(blockSize)
+          var squares: Float = 0
+          for j in 0..<blockSize {
+            let d = input[base + j] - mean
+            squares += d * d
+          }
+          let inverse = 1 / (squares / Float(blockSize) + epsilon).squareRoot()
+          inverseDeviation[block] = inverse
+          let firstChannel = (block % groups) * perGroup
+          for c in 0..<perGroup {
+            let (g, b) = (gain.data[firstChannel + c], bias.data[firstChannel + c])
+            let start = base + c * spatial
+            for j in start..<(start + spatial) {
+              let value = (input[j] - mean) * inverse
+              n[j] = value
+              y[j] = value * g + b
+            }
+          }
+        }
+      }
+    }
+  }
+  let gainValues = gain.data
+  return Tensor(
+    shape: x.shape, data: output, inputs: [x, gain, bias], operation: "groupNorm"
+  ) { dy in
+    var dGain = [Float](repeating: 0, count: channels)
+    var dBias = [Float](repeating: 0, count: channels)
+    let dx = uninitializedArray(x.count) { dx in
+      normalised.withUnsafeBufferPointer { n in
+        for block in 0..<blocks {
+          let base = block * blockSize
+          let firstChannel = (block % groups) * perGroup
+          var meanG: Float = 0, meanGX: Float = 0
+          for c in 0..<perGroup {
+            let gainValue = gainValues[firstChannel + c]
+            var sumDy: Float = 0, sumDyX: Float = 0
+            let start = base + c * spatial
+            for j in start..<(start + spatial) {
+              sumDy += dy[j]
+              sumDyX += dy[j] * n[j]
+            }
+            dGain[firstChannel + c] += sumDyX
+            dBias[firstChannel + c] += sumDy
+            meanG += gainValue * sumDy
+            meanGX += gainValue * sumDyX
+          }
+          meanG /= Float(blockSize)
+          meanGX /= Float(blockSize)
+          let inverse = inverseDeviation[block]
+          for c in 0..<perGroup {
+            let gainValue = gainValues[firstChannel + c]
+            let start = base + c * spatial
+            for j in start..<(start + spatial) {
+              dx[j] = (dy[j] * gainValue - meanG - n[j] * meanGX) * inverse
+            }
+          }
+        }
+      }
+    }
+    x.accumulateGrad(dx)
+    gain.accumulateGrad(dGain)
+    bias.accumulateGrad(dBias)
   }
 }

@@ -105,4 +105,20 @@ struct NoiseScheduleTests {
     // The last step adds none.
     #expect(schedule.ddpmStep(xt, epsilon: epsilon, at: 0, using: &g).data == xt.data)
   }
+
+  /// DDIM with η = 1 between consecutive steps is DDPM's ancestral step: the same mean
+  /// and the same noise variance (so, with the same random draws, the same result).
+  @Test func ddimWithEtaOneOnConsecutiveStepsIsDDPM() {
+    let schedule = NoiseSchedule.linear()
+    var g = SeededGenerator(seed: 7)
+    let xt = Tensor.normal([64], using: &g), epsilon = Tensor.normal([64], using: &g)
+    for t in [1, 37, 120, 199] {
+      var a = SeededGenerator(seed: 8), b = SeededGenerator(seed: 8)
+      let ddpm = schedule.ddpmStep(xt, epsilon: epsilon, at: t, using: &a)
+      let ddim = schedule.ddimStep(
+        xt, epsilon: epsilon, from: t, to: t - 1, eta: 1, using: &b)
+      let worst = zip(ddpm.data, ddim.data).map { Swift.abs($0 - $1) }.max()!
+      #expect(worst < 1e-4, "t = \(t): largest difference \(worst)")
+    }
+  }
 }

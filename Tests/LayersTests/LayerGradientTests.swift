@@ -85,6 +85,36 @@ struct LayerGradients {
     #expect(checkLayer(layer, input: randomInput([2, 4, 3, 3])) { layer($0) }.passed)
   }
 
+  @Test func groupNormReferenceDefinition() {
+    let layer = GroupNorm(groups: 2, channels: 4)
+    randomise(layer)
+    #expect(
+      checkLayer(layer, input: randomInput([2, 4, 3, 3])) { layer.reference($0) }.passed)
+  }
+
+  /// The fused operation gives the definition's values and gradients, with groups of
+  /// several channels, one channel, and inputs without spatial axes.
+  @Test(arguments: [([2, 6, 4, 5], 3), ([3, 4, 2, 2], 4), ([2, 8], 2), ([1, 4, 7], 1)])
+  func fusedGroupNormMatchesItsDefinition(shape: [Int], groups: Int) {
+    let layer = GroupNorm(groups: groups, channels: shape[1])
+    randomise(layer)
+    let x = randomInput(shape)
+    let weights = randomInput(shape, seed: 9)
+    var results: [[[Float]]] = []
+    for fused in [true, false] {
+      layer.zeroGrad()
+      x.zeroGrad()
+      let y = fused ? layer(x) : layer.reference(x)
+      (y * weights).sum().backward()
+      results.append(
+        [y.data, x.grad!.data, layer.weight.grad!.data, layer.bias.grad!.data])
+    }
+    for (fused, reference) in zip(results[0], results[1]) {
+      let worst = zip(fused, reference).map { Swift.abs($0 - $1) }.max()!
+      #expect(worst < 1e-4, "\(shape), \(groups) groups: largest difference \(worst)")
+    }
+  }
+
   @Test(arguments: [(1, 0, 3), (1, 1, 3), (2, 1, 3), (2, 0, 2), (1, 0, 1)])
   func convolution(stride: Int, padding: Int, kernel: Int) {
     var g = SeededGenerator(seed: 1)

@@ -96,3 +96,23 @@ struct OptimizerTests {
     #expect(constant(1) == 0.3 && constant(7) == 0.3)
   }
 }
+
+@Suite("Weight averaging")
+struct WeightAverageTests {
+  @Test func followsTheFormulaAndSwapsBack() {
+    let w = Tensor(shape: [2], data: [0, 10], requiresGrad: true)
+    let average = WeightAverage([w], decay: 0.5)
+    // Update 0: d = min(0.5, 1/10) = 0.1; update 1: d = min(0.5, 2/11); then 0.5.
+    var expected: [Float] = [0, 10]
+    for (step, value) in [Float(1), 2, 3, 4].enumerated() {
+      w.assign([value, -value])
+      average.update()
+      let d = min(0.5, Float(1 + step) / Float(10 + step))
+      expected = [d * expected[0] + (1 - d) * value, d * expected[1] - (1 - d) * value]
+    }
+    let seen = average.withAveragedWeights { w.data }
+    #expect(zip(seen, expected).allSatisfy { abs($0 - $1) < 1e-6 })
+    #expect(w.data == [4, -4])  // the trained weights are back
+    #expect(average.updates == 4)
+  }
+}

@@ -1,0 +1,713 @@
+/*:
+# Denoising diffusion: the U-Net, DDIM and guidance
+
+MM-Interleaved draws its images with a diffusion model: Stable Diffusion 2.1's U-Net,
+conditioned on the language model's states. Before Chapter 8 wires the two together,
+this chapter builds the image decoder alone and trains it on the real handwritten
+digits of Chapter 2, conditioned on a short text ("a handwritten seven") through the
+same cross-attention the interleaved model will use.
+
+A diffusion model learns to undo noise. The *forward process* destroys an image in
+many small steps of Gaussian noise until nothing is left but noise; a network learns
+to predict the noise in a noisy image; the *reverse process* starts from pure noise
+and removes the predicted noise step by step until an image remains (Sohl-Dickstein et
+al., 2015; Ho et al., 2020). DDIM (Song et al., 2021) takes the same trained network
+back in a few large steps, and classifier-free guidance (Ho and Salimans, 2022) trades
+variety for faithfulness to the condition.
+
+**What to expect.** The quick run (`swift run -c release Chapter07`) takes about
+twenty seconds and needs the CNN that Chapter 2 saves (run Chapter 2 first). It trains
+the U-Net for a few steps only, so its samples are still noise, and the judge says so.
+`--full` trains for about half an hour on two cores and records its results for the
+book: about nine in ten of its samples should be read by Chapter 2's classifier as the
+digit that was asked for.
+*/
+#if canImport(Glibc)
+  import Glibc
+#endif
+import Autograd
+import Datasets
+import Diffusion
+import Layers
+import Notebook
+
+var chapter = Chapter.begin(number: 7, title: "Denoising diffusion")
+if let exercise = chapter.options.exercise {
+  exit(checkChapter07Exercise(exercise) ? 0 : 1)
+}
+/*:
+## Digits as images
+
+MMI-Tiny draws 32×32 images. The digits are 8×8, so we resample them to 32×32
+bilinearly (the same resampling Chapter 2 used for its CNN) and map their range
+[0, 1] to [−1, 1], the range diffusion models work in: noise is centred on zero, and
+so should the data be. One channel is enough for grey digits; Chapter 8's U-Net is the
+same network with three.
+*/
+let digits = try Digits.load()
+var splitRandom = SeededGenerator(seed: 700)
+let order = splitRandom.permutation(digits.count)
+let heldOutCount = 300
+let heldOut = digits.subset(Array(order[0..<heldOutCount]))
+let training = digits.subset(Array(order[heldOutCount...]))
+let imageSize = 32
+
+/// Digits `indices` of `set` as diffusion data: [N, 1, 32, 32] in [−1, 1].
+func diffusionImages(_ set: Digits, _ indices: [Int]) -> Tensor {
+  set.batch(indices, size: imageSize).images * 2 - 1  // [N, 1, 32, 32]
+}
+
+/// [N, 1, H, W] images in [−1, 1] as rows of pixels in [0, 1], for figures.
+func pictures(_ images: Tensor) -> [[Float]] {
+  let n = images.shape[0], size = images.count / n
+  return (0..<n).map { i in
+    images.data[(i * size)..<((i + 1) * size)].map { ($0 + 1) / 2 }
+  }
+}
+show("\(training.count) training digits, \(heldOut.count) held out;",
+     "each [1, \(imageSize), \(imageSize)] in [−1, 1]")
+/*:
+## The forward process
+
+The forward process adds a little Gaussian noise at each of T steps. Step t keeps
+√(1 − β_t) of the signal and adds noise of variance β_t; the βs rise from small to
+large, so the image fades slowly at first. Because Gaussians compose, any step can be
+reached in one jump: with ᾱ_t the product of (1 − β) up to t,
+
+  x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε,   ε ~ N(0, I).
+
+MMI-Tiny uses T = 200 steps with β rising linearly from 5·10⁻⁴ to 0.1. That is DDPM's
+linear schedule (10⁻⁴ to 0.02 over 1,000 steps) squeezed into fewer steps; keeping
+DDPM's βs at T = 200 would leave ᾱ_T ≈ 0.13, a third of the signal's amplitude at the
+end, which the sampler's pure-noise start would never match.
+
+@code(noised)
+*/
+let schedule = NoiseSchedule.linear()
+let cosine = NoiseSchedule.cosine()
+show("T = \(schedule.steps): β from \(formatted(schedule.betas.first!)) to",
+     "\(formatted(schedule.betas.last!));",
+     "ᾱ_T = \(formatted(schedule.alphaBars.last!, significantDigits: 3))")
+let mildDDPM = NoiseSchedule.linear(steps: 200, from: 1e-4, to: 0.02)
+show("DDPM's βs (1e-4 to 0.02) at T = 200 would leave ᾱ_T =",
+     formatted(mildDDPM.alphaBars.last!, significantDigits: 3))
+var fadeChart = LineChart(title: "How much signal is left", xLabel: "timestep t",
+                          yLabel: "signal amplitude sqrt(alpha-bar_t)")
+fadeChart.add("linear betas (MMI-Tiny)",
+              values: schedule.alphaBars.map { Double($0.squareRoot()) })
+fadeChart.add("cosine", values: cosine.alphaBars.map { Double($0.squareRoot()) })
+fadeChart.add("DDPM's betas at T = 200",
+              values: mildDDPM.alphaBars.map { Double($0.squareRoot()) })
+try fadeChart.save(to: chapter.figurePath("signal"))
+/*:
+![The signal left at each step: MMI-Tiny's linear schedule fades the image to almost
+nothing by t = 200; the cosine schedule keeps more signal early on; DDPM's original
+βs at 200 steps leave a third of it.](Figures/ch07-signal.png)
+
+One digit of each class, noised to increasing t with one shared draw of ε:
+*/
+let fadeSteps = [0, 10, 25, 50, 75, 100, 150, 199]
+var fadeRandom = SeededGenerator(seed: 701)
+let oneOfEach = (0..<10).map { d in training.labels.firstIndex(of: d)! }
+let cleanExamples = diffusionImages(training, oneOfEach)  // [10, 1, 32, 32]
+let sharedNoise = Tensor.normal(cleanExamples.shape, using: &fadeRandom)
+var fadeImages: [[Float]] = []
+for example in 0..<4 {
+  let x0 = cleanExamples.sliced(axis: 0, example..<(example + 1))  // [1, 1, 32, 32]
+  let noise = sharedNoise.sliced(axis: 0, example..<(example + 1))
+  for t in fadeSteps {
+    let xt = t == 0 ? x0 : schedule.noised(x0, at: [t], noise: noise)
+    fadeImages += pictures(xt)
+  }
+}
+try Canvas.imageSheet(fadeImages, width: imageSize, height: imageSize,
+                      columns: fadeSteps.count, zoom: 3,
+                      captions: (0..<4).flatMap { _ in fadeSteps.map { "t = \($0)" } })
+  .writePNG(to: chapter.figurePath("forward"))
+/*:
+![The forward process on four digits: x_t for growing t (values outside [−1, 1]
+clipped for display). By t = 100 the digit is hard to see; by t = 199 it is
+gone.](Figures/ch07-forward.png)
+
+## The way back
+
+If we knew the noise ε in x_t, we could solve the equation above for x_0. A network
+ε_θ(x_t, t, c) learns to predict it, given the step t and a condition c; training is
+regression, the mean squared error between the true and the predicted noise at a
+random step:
+
+  L = E ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t, c)‖².
+
+DDPM's reverse step from t to t − 1 subtracts a scaled prediction and adds fresh
+noise of the posterior's variance β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t):
+
+@code(ddpm-step)
+
+## The U-Net
+
+ε_θ is a U-Net (Ronneberger et al., 2015, as DDPM adapted it): convolutions that
+halve the resolution on the way down and double it on the way up, with each level's
+features on the way down handed across ("skip connections") to the same level on the
+way up, so the fine detail lost in the coarse middle comes back. MMI-Tiny's has three
+levels (32², 16², 8² at 32, 64, 64 channels) and a middle block at 8². Four parts
+make it.
+
+The *timestep* enters as a sinusoidal code, Transformer-style, through a small MLP:
+
+@code(time-embedding)
+
+Each level has a *residual block*: GroupNorm, SiLU and a 3×3 convolution, twice, with
+the time embedding added to every pixel in between:
+
+@code(residual-block)
+
+At 16² and 8², every pixel cross-attends to the condition tokens, which is how the
+text reaches the image (in MM-Interleaved, the language model's states):
+
+@code(condition-attention)
+
+And the whole network, down, middle and up. The `hook` is where Chapter 8 adds MMFS
+features to every skip connection and to the middle block:
+
+@code(unet)
+
+One forward pass on two noisy digits, with the shapes the hook sees:
+*/
+/// The words of the condition: "a handwritten seven", and so on.
+let digitNames = ["zero", "one", "two", "three", "four", "five", "six", "seven",
+                  "eight", "nine"]
+let promptWords = ["a", "handwritten"] + digitNames
+
+// MARK: book:digit-prompt
+/// The condition of this chapter: "a handwritten <digit>" as three learned word
+/// vectors, [B, 3, 128], the shape of the condition tokens Chapter 8's resampler
+/// will make from the language model. `null` is the learned "no condition" that
+/// classifier-free guidance trains with.
+final class DigitPrompt: Layer {
+  var words: Embedding  // [12, 128]
+  var null: Tensor  // [1, 3, 128]
+
+  init(width: Int, using generator: inout SeededGenerator) {
+    words = Embedding(promptWords.count, width, using: &generator)
+    null = Initialization.normal(std: 1).tensor(
+      [1, 3, width], fanIn: width, fanOut: width, using: &generator)
+  }
+
+  /// Condition tokens for each digit: [B, 3, C].
+  func callAsFunction(_ digits: [Int]) -> Tensor {
+    let ids = digits.flatMap { [0, 1, 2 + $0] }  // a, handwritten, <digit>
+    return words(ids, shape: [digits.count, 3])  // [B, 3, C]
+  }
+}
+// MARK: end
+
+var configuration = UNetConfiguration()
+configuration.imageChannels = 1
+var modelRandom = SeededGenerator(seed: 702)
+let unet = UNet(configuration, using: &modelRandom)
+let prompt = DigitPrompt(width: configuration.contextWidth, using: &modelRandom)
+let diffusion = DiffusionModel(net: unet, schedule: schedule, nullCondition: prompt.null)
+var siteShapes: [String] = []
+let probeOutput = withoutGradient {
+  unet(schedule.noised(cleanExamples.sliced(axis: 0, 0..<2), at: [50, 150],
+                       noise: sharedNoise.sliced(axis: 0, 0..<2)),
+       timesteps: [50, 150], context: prompt([0, 1])) { site, features in
+    siteShapes.append("\(site): \(features.shape)")
+    return features
+  }
+}
+show("input x_t: [2, 1, 32, 32]; condition:", prompt([0, 1]).shape)
+for line in siteShapes { show("  hook at", line) }
+show("predicted noise:", probeOutput.shape)
+let partCounts = [
+  ("time embedding", unet.time.parameterCount),
+  ("residual blocks", (unet.down + unet.up + [unet.middleFirst, unet.middleSecond])
+     .map(\.parameterCount).reduce(0, +)),
+  ("cross-attention", (unet.downAttention + unet.upAttention).compactMap { $0 }
+     .map(\.parameterCount).reduce(0, +) + unet.middleAttention.parameterCount),
+  ("down- and upsampling", (unet.downsample + unet.upsample)
+     .map(\.parameterCount).reduce(0, +)),
+  ("input and output", unet.input.parameterCount + unet.outputNorm.parameterCount
+     + unet.output.parameterCount),
+]
+showTable(["part of the U-Net", "weights"],
+          partCounts.map { [$0.0, "\($0.1)"] } + [["total", "\(unet.parameterCount)"]])
+/*:
+## Training with a condition in words
+
+The condition is the prompt "a handwritten seven": three learned word vectors. Ten
+times in a hundred, the training loss replaces a prompt by the learned null condition,
+so the same network also learns to draw digits unconditionally; guidance, below, needs
+both.
+
+@code(digit-prompt)
+
+@code(diffusion-loss)
+
+Diffusion models are sampled with an *exponential moving average* of their weights
+rather than the latest weights; the average removes most of the step-to-step jitter
+that noisy gradients leave. Large models use a decay of 0.9999, an average over the
+last ten thousand or so steps; our runs are a few thousand steps long, so we use 0.995,
+about the last two hundred, or the average would still remember the random start:
+
+@code(weight-average)
+*/
+let batchSize = chapter.size(quick: 8, full: 16)
+let steps = chapter.size(quick: 12, full: 3000)
+let optimizer = AdamW([ParameterGroup(unet.namedParameters, weightDecay: 0.01),
+                       ParameterGroup(prompt.namedParameters.map {
+                                        ("prompt." + $0.name, $0.tensor)
+                                      }, weightDecay: 0)],
+                      beta2: 0.99)
+let learningRates = LearningRateSchedule(base: 1e-3, warmupSteps: min(100, steps / 10),
+                                         totalSteps: steps, minimum: 1e-4)
+let average = WeightAverage(unet.parameters + prompt.parameters, decay: 0.995)
+var trainRandom = SeededGenerator(seed: 703)
+var lossCurve: [Double] = []
+/*:
+While it trains, every few hundred steps we draw 50 digits (five of each, with the
+averaged weights, 10 DDIM steps and guidance 3) and ask Chapter 2's classifier, which
+is introduced below, what it reads; this shows how long the condition takes to be
+learned.
+*/
+let (judge, judgePath) = try DigitCNN.savedByChapter2(full: chapter.options.full,
+                                                    using: &modelRandom)
+/// How many of five samples per digit `judge` reads as the digit asked for.
+func progressCheck(_ model: DiffusionModel, _ prompt: DigitPrompt, _ judge: DigitCNN,
+                   using generator: inout SeededGenerator) -> Double {
+  let asked = (0..<50).map { $0 / 5 }
+  let images = model.sample(conditions: prompt(asked), height: imageSize,
+                            width: imageSize, steps: 10, guidance: 3,
+                            using: &generator)  // [50, 1, 32, 32]
+  let small = (averagePool(images, factor: 2) + 1) * 0.5  // [50, 1, 16, 16]
+  let read = withoutGradient { judge.scores(small) }.argmaxLastAxis()
+  return Double(zip(read, asked).filter { $0 == $1 }.count) / 50
+}
+let checkEvery = chapter.size(quick: 0, full: 300)  // none in the quick run
+var checkRandom = SeededGenerator(seed: 706)
+var checkCurve: [(x: Double, y: Double)] = []
+var trainingSeconds = 0.0
+var progress = ProgressBar(total: steps, label: "U-Net")
+for step in 0..<steps {
+  trainingSeconds += secondsTaken {
+    let indices = (0..<batchSize).map { _ in trainRandom.nextInt(below: training.count) }
+    let x0 = diffusionImages(training, indices)  // [B, 1, 32, 32]
+    let conditions = prompt(indices.map { training.labels[$0] })  // [B, 3, 128]
+    let loss = diffusion.loss(x0, conditions: conditions, using: &trainRandom)
+    loss.backward()
+    clipGradientNorm(unet.parameters + prompt.parameters, maxNorm: 1)
+    optimizer.step(learningRate: learningRates(step))
+    optimizer.zeroGrad()
+    average.update()
+    lossCurve.append(Double(loss.item))
+  }
+  progress.advance()
+  if checkEvery > 0 && (step + 1) % checkEvery == 0 {
+    let read = average.withAveragedWeights {
+      progressCheck(diffusion, prompt, judge, using: &checkRandom)
+    }
+    checkCurve.append((Double(step + 1), 100 * read))
+  }
+}
+showTiming("\(steps) steps of \(batchSize) digits", seconds: trainingSeconds)
+showMeasurement("training speed (forward, backward, AdamW)",
+                formatted(Double(steps * batchSize) / trainingSeconds) + " images/s")
+/// The mean of `values` over windows of `width`, one point per window.
+func windowMeans(_ values: [Double], width: Int) -> [(x: Double, y: Double)] {
+  stride(from: 0, to: values.count - width + 1, by: width).map { start in
+    (Double(start + width), values[start..<(start + width)].reduce(0, +) / Double(width))
+  }
+}
+let lossWindow = max(1, steps / 60)
+let firstLoss = lossCurve.prefix(lossWindow).reduce(0, +) / Double(lossWindow)
+let lastLoss = lossCurve.suffix(lossWindow).reduce(0, +) / Double(lossWindow)
+show("noise-prediction loss, mean of the first and last \(lossWindow) steps:",
+     "\(rounded: firstLoss) → \(rounded: lastLoss)")
+for point in checkCurve {
+  show("after step \(Int(point.x)):",
+       "\(rounded: point.y)% of 50 quick samples read as asked")
+}
+var lossChart = LineChart(title: "Noise-prediction loss", xLabel: "step",
+                          yLabel: "mean squared error")
+lossChart.add("mean over \(lossWindow) steps", windowMeans(lossCurve, width: lossWindow))
+lossChart.logScaleY = true
+try lossChart.save(to: chapter.figurePath("loss"))
+var checkChart = LineChart(title: "Samples read as the digit asked for",
+                           xLabel: "step", yLabel: "% of 50 (DDIM-10, guidance 3)")
+checkChart.add("classified as asked", [(0, 10)] + checkCurve, showsPoints: true)
+if let progressPath = chapter.fullRunFigurePath("progress"),
+   let lossPath = chapter.fullRunFigurePath("loss") {
+  try checkChart.save(to: progressPath)
+  try lossChart.save(to: lossPath)
+  let checks = checkCurve.map { "\(Int($0.x)): \(rounded: $0.y)%" }
+  try chapter.recordFullRun("training", """
+    \(steps) steps of \(batchSize) digits took \(formattedDuration(trainingSeconds)) \
+    (\(formatted(Double(steps * batchSize) / trainingSeconds)) images/s); the loss fell \
+    from \(rounded: firstLoss) to \(rounded: lastLoss) (means over \(lossWindow) steps). \
+    Share of the 50 quick samples read as asked, by step: \
+    \(checks.joined(separator: ", ")).
+
+    ![The noise-prediction loss of the full run.](\(lossPath)){width=75%}
+
+    ![How often the judge reads the full run's quick samples as the digit asked for, \
+    during training.](\(progressPath)){width=75%}
+    """)
+}
+/*:
+![The loss of this run (mean over windows of steps, log
+scale).](Figures/ch07-loss.png){width=75%}
+
+The loss drops fast and then creeps: most of what is left is the noise no network can
+predict at large t. The full run, with its samples checked during training:
+
+@fullrun(ch07-training)
+*/
+/*:
+## Sampling: DDPM and DDIM
+
+DDPM walks back through all T = 200 steps. DDIM (Song et al., 2021) observed that the
+training loss only fixes the marginals q(x_t | x_0), not the path between them, and
+that a deterministic path exists with the same marginals: predict x_0 from x_t, then
+jump straight to the noise level of any earlier step along the predicted noise. That
+allows 25 steps instead of 200. Its parameter η scales the fresh noise added: η = 0 is
+deterministic, and η = 1 on consecutive steps is exactly DDPM's step (a test checks it).
+We also clamp each predicted x_0 to the data's range [−1, 1]:
+
+@code(ddim-step)
+
+Classifier-free guidance runs the network twice per step, with the prompt and with the
+null condition, and moves further in the direction the prompt adds:
+
+@code(guidance)
+
+@code(diffusion-sample)
+*/
+/// Draws one image of each digit in `asked` with `model`, 25 prompts at a time.
+func draw(_ asked: [Int], _ model: DiffusionModel, _ prompt: DigitPrompt, steps: Int,
+          guidance: Float, eta: Float = 0, using generator: inout SeededGenerator)
+  -> Tensor
+{
+  var pieces: [Tensor] = []
+  for start in stride(from: 0, to: asked.count, by: 25) {
+    let chunk = Array(asked[start..<min(start + 25, asked.count)])
+    pieces.append(model.sample(conditions: prompt(chunk), height: imageSize,
+                                   width: imageSize, steps: steps, guidance: guidance,
+                                   eta: eta, using: &generator))
+  }
+  return Tensor.concatenate(pieces, axis: 0)  // [N, 1, 32, 32]
+}
+/*:
+## A judge for generated digits
+
+How good is a generated digit? We ask Chapter 2's CNN, which never saw the diffusion
+model's outputs. It reads 16×16 images in [0, 1]; we average 2×2 blocks of our 32×32
+samples to get there. Two numbers come out:
+
+- the share of samples it classifies as the digit that was asked for, which measures
+  whether the condition is followed;
+- a **Fréchet distance** between generated and real digits in its feature space: each
+  image becomes the 32 channels of the CNN's last convolution averaged over positions,
+  each set of images a cloud of such vectors, summarised by its mean and covariance.
+  This is FID (Heusel et al., 2017) with a digit classifier in place of Inception. It is
+  small only when the samples are both realistic *and* as varied as the real digits.
+
+@code(frechet)
+*/
+/// Class predictions and feature vectors of Chapter 2's CNN for [N, 1, 32, 32] images.
+func judged(_ images: Tensor, by judge: DigitCNN)
+  -> (classes: [Int], features: [[Float]])
+{
+  withoutGradient {
+    let small = (averagePool(images, factor: 2) + 1) * 0.5  // [N, 1, 16, 16] in [0, 1]
+    let maps = judge.maps(small)  // [N, 32, 4, 4]
+    let pooled = maps.reshaped([maps.shape[0], 32, 16]).mean(axis: 2)  // [N, 32]
+    let classes = judge.output(maps.reshaped([maps.shape[0], 512])).argmaxLastAxis()
+    let features = (0..<pooled.shape[0]).map {
+      Array(pooled.data[($0 * 32)..<($0 * 32 + 32)])
+    }
+    return (classes, features)
+  }
+}
+/// The share of `classes` equal to `asked`.
+func share(_ classes: [Int], _ asked: [Int]) -> Double {
+  Double(zip(classes, asked).filter { $0 == $1 }.count) / Double(asked.count)
+}
+let trainingJudged = judged(diffusionImages(training, Array(0..<training.count)),
+                            by: judge)
+let realStatistics = FeatureStatistics(trainingJudged.features)
+let heldOutJudged = judged(diffusionImages(heldOut, Array(0..<heldOut.count)), by: judge)
+let floor = frechetDistance(FeatureStatistics(heldOutJudged.features), realStatistics)
+// Each class's average training digit, repeated: perfectly legible, no variety at all.
+let classMeans = (0..<10).map { d in
+  diffusionImages(training, training.labels.indices.filter { training.labels[$0] == d })
+    .mean(axis: 0, keepingDims: true)  // [1, 1, 32, 32]
+}
+let meanAsked = heldOut.labels
+let meanImages = Tensor.concatenate(meanAsked.map { classMeans[$0] }, axis: 0)
+let meanJudged = judged(meanImages, by: judge)
+show("the judge is", judgePath)
+let meanDistance = frechetDistance(FeatureStatistics(meanJudged.features), realStatistics)
+showTable(["images (against the \(training.count) training digits)",
+           "classified as asked", "Fréchet distance"],
+          [["\(heldOut.count) held-out real digits",
+            "\(rounded: 100 * share(heldOutJudged.classes, heldOut.labels))%",
+            "\(rounded: floor)"],
+           ["\(heldOut.count) copies of class averages",
+            "\(rounded: 100 * share(meanJudged.classes, meanAsked))%",
+            "\(rounded: meanDistance)"]])
+/*:
+Real held-out digits set the floor for both numbers: no generator should expect to
+beat them. The class averages show why the distance matters: the judge reads them
+perfectly well, but a generator that always drew the average digit would be far from
+the real cloud, because it has no variety.
+
+## What the trained model draws
+
+Thirty samples of each digit with DDIM-25 and guidance 3, MMI-Tiny's settings, from
+the averaged weights:
+*/
+average.applyAverage()
+let perClass = chapter.size(quick: 1, full: 20)
+let samplingSteps = chapter.size(quick: 10, full: 25)
+let asked = (0..<(10 * perClass)).map { $0 / perClass }
+var sampleRandom = SeededGenerator(seed: 705)
+var samples = Tensor.zeros([1])
+let samplingSeconds = secondsTaken {
+  samples = draw(asked, diffusion, prompt, steps: samplingSteps, guidance: 3,
+                 using: &sampleRandom)
+}
+showTiming("\(asked.count) samples, DDIM-\(samplingSteps) with guidance 3",
+           seconds: samplingSeconds)
+let samplesJudged = judged(samples, by: judge)
+let sampleAccuracy = share(samplesJudged.classes, asked)
+let sampleDistance = frechetDistance(FeatureStatistics(samplesJudged.features),
+                                     realStatistics)
+show("classified as asked: \(rounded: 100 * sampleAccuracy)%;",
+     "Fréchet distance \(rounded: sampleDistance)",
+     "(real held-out digits: \(rounded: floor))")
+let perDigitRows = (0..<10).map { d -> [String] in
+  let mine = asked.indices.filter { asked[$0] == d }
+  let right = mine.filter { samplesJudged.classes[$0] == d }.count
+  var counts = [Int](repeating: 0, count: 10)
+  for i in mine { counts[samplesJudged.classes[i]] += 1 }
+  counts[d] = -1
+  let confusion = counts.indices.max { counts[$0] < counts[$1] }!
+  return [digitNames[d], "\(right) of \(mine.count)",
+          counts[confusion] > 0 ? "\(digitNames[confusion]) (\(counts[confusion]))" : "-"]
+}
+showTable(["asked for", "classified as asked", "most common mistake"], perDigitRows)
+let gridColumns = min(perClass, 10)
+let gridIndices = (0..<10).flatMap { d in (0..<gridColumns).map { d * perClass + $0 } }
+let sampleSheet = Canvas.imageSheet(
+  gridIndices.map { pictures(samples.sliced(axis: 0, $0..<($0 + 1)))[0] },
+  width: imageSize, height: imageSize, columns: gridColumns, zoom: 2,
+  captions: gridIndices.map {
+    samplesJudged.classes[$0] == asked[$0] ? "" : "\(samplesJudged.classes[$0])?"
+  })
+try sampleSheet.writePNG(to: chapter.figurePath("samples"))
+if let path = chapter.fullRunFigurePath("samples") {
+  try sampleSheet.writePNG(to: path)
+  try chapter.recordFullRun("samples", markdownTable(
+    ["asked for", "classified as asked", "most common mistake"], perDigitRows) + """
+
+
+    All \(asked.count) samples: \(rounded: 100 * sampleAccuracy)% classified as asked, \
+    Fréchet distance \(rounded: sampleDistance) (real held-out digits: \(rounded: floor)).
+
+    ![Samples of the full run, \(gridColumns) for each digit from zero to nine (rows), \
+    captioned with the judge's reading where it differs.](\(path)){width=70%}
+    """)
+}
+/*:
+![Samples from the quick run, ten per digit zero to nine (top to bottom), each captioned
+with the judge's reading where it differs from the digit asked for. The quick run's
+model has barely started training, so they are still noise.](Figures/ch07-samples.png)
+
+@fullrun(ch07-samples)
+
+## Watching a sample form
+
+DDIM's 25 steps for two digits: each column is one step, the upper row of each pair the
+current x_t and the lower row the clean image the network predicts from it. The
+prediction settles on a digit early; later steps refine strokes and remove noise.
+*/
+let traceDigits = [3, 7]
+var traceRandom = SeededGenerator(seed: 707)
+var traced: [(t: Int, x: [[Float]], clean: [[Float]])] = []
+let traceSteps = chapter.size(quick: 10, full: 25)
+_ = diffusion.sample(conditions: prompt(traceDigits), height: imageSize, width: imageSize,
+                     steps: traceSteps, guidance: 3, using: &traceRandom) { t, x, clean in
+  traced.append((t, pictures(x), pictures(clean)))
+}
+let shownSteps = Array(Set((0..<8).map { $0 * (traced.count - 1) / 7 })).sorted()
+var traceImages: [[Float]] = [], traceCaptions: [String] = []
+for (d, _) in traceDigits.enumerated() {
+  for row in 0..<2 {
+    for k in shownSteps {
+      traceImages.append(row == 0 ? traced[k].x[d] : traced[k].clean[d])
+      traceCaptions.append(row == 0 ? "x at \(traced[k].t)" : "x0 guess")
+    }
+  }
+}
+let traceSheet = Canvas.imageSheet(traceImages, width: imageSize, height: imageSize,
+                                   columns: shownSteps.count, zoom: 3,
+                                   captions: traceCaptions)
+try traceSheet.writePNG(to: chapter.figurePath("denoising"))
+if let path = chapter.fullRunFigurePath("denoising") {
+  try traceSheet.writePNG(to: path)
+  try chapter.recordFullRun("denoising", """
+    ![DDIM-\(traceSteps) from noise to a three and a seven in the full run: x_t (upper \
+    rows) and the predicted clean image (lower rows).](\(path)){width=90%}
+    """)
+}
+/*:
+![DDIM from noise to a digit, in the quick run; the full run's version is below.
+](Figures/ch07-denoising.png)
+
+@fullrun(ch07-denoising)
+
+## Fewer steps
+
+DDPM needs all 200 steps, each adding fresh noise; DDIM with η = 0 can take far fewer.
+The same prompts, drawn each way (guidance 3):
+*/
+let stepPrompts = (0..<chapter.size(quick: 10, full: 20)).map { $0 % 10 }
+let stepSettings: [(name: String, steps: Int, eta: Float)] = chapter.size(
+  quick: [("DDIM", 2, 0), ("DDIM", 5, 0)],
+  full: [("DDPM", 200, 1), ("DDIM", 50, 0), ("DDIM", 25, 0), ("DDIM", 10, 0)])
+var stepRows: [[String]] = []
+for setting in stepSettings {
+  var random = SeededGenerator(seed: 708)
+  var images = Tensor.zeros([1])
+  let seconds = secondsTaken {
+    images = draw(stepPrompts, diffusion, prompt, steps: setting.steps, guidance: 3,
+                  eta: setting.eta, using: &random)
+  }
+  let read = judged(images, by: judge)
+  stepRows.append([setting.name, "\(setting.steps)", "\(2 * setting.steps)",
+                   "\(rounded: 100 * share(read.classes, stepPrompts))%",
+                   formatted(seconds / Double(stepPrompts.count), significantDigits: 2)
+                     + " s"])
+}
+let stepHeader = ["sampler", "steps", "U-Net images per sample",
+                  "classified as asked (of \(stepPrompts.count))", "time per sample"]
+showTable(stepHeader, stepRows.map { Array($0.dropLast()) + ["⏱"] })
+try chapter.recordFullRun("steps", markdownTable(stepHeader, stepRows))
+/*:
+(The quick run prints ⏱ for the times, which vary between machines.) The full run:
+
+@fullrun(ch07-steps)
+
+## Guidance
+
+Guidance scale w = 1 is the conditional model alone; w = 0 the unconditional one,
+which draws digits of every kind; w > 1 exaggerates what the prompt adds. Ten samples
+of each digit at each scale, with the same starting noise:
+*/
+let guidanceScales: [Float] = chapter.size(quick: [0, 3], full: [0, 1, 2, 3, 5])
+let guidancePerClass = chapter.size(quick: 1, full: 10)
+let guidancePrompts = (0..<(10 * guidancePerClass)).map { $0 % 10 }
+let guidanceSteps = chapter.size(quick: 10, full: 25)
+let heldOutSubset = FeatureStatistics(
+  Array(heldOutJudged.features.prefix(max(guidancePrompts.count, 2))))
+var guidanceRows: [[String]] = []
+var guidanceImages: [[Float]] = []
+var accuracyPoints: [(x: Double, y: Double)] = []
+for scale in guidanceScales {
+  var random = SeededGenerator(seed: 709)
+  let images = draw(guidancePrompts, diffusion, prompt, steps: guidanceSteps,
+                    guidance: scale, using: &random)
+  let read = judged(images, by: judge)
+  let accuracy = 100 * share(read.classes, guidancePrompts)
+  let distance = frechetDistance(FeatureStatistics(read.features), realStatistics)
+  guidanceRows.append(["\(scale)", "\(rounded: accuracy)%", "\(rounded: distance)"])
+  guidanceImages += pictures(images.sliced(axis: 0, 0..<10))
+  accuracyPoints.append((Double(scale), accuracy))
+}
+let guidanceHeader = ["guidance w", "classified as asked (of \(guidancePrompts.count))",
+                      "Fréchet distance"]
+showTable(guidanceHeader, guidanceRows)
+show("\(guidancePrompts.count) real held-out digits: Fréchet distance",
+     "\(rounded: frechetDistance(heldOutSubset, realStatistics))")
+let guidanceSheet = Canvas.imageSheet(
+  guidanceImages, width: imageSize, height: imageSize, columns: 10, zoom: 2,
+  captions: guidanceScales.flatMap { w in (0..<10).map { _ in "w=\(formatted(w))" } })
+try guidanceSheet.writePNG(to: chapter.figurePath("guidance"))
+var guidanceChart = LineChart(title: "Guidance: following the prompt",
+                              xLabel: "guidance scale w", yLabel: "% classified as asked")
+guidanceChart.add("classified as asked", accuracyPoints, showsPoints: true)
+if let sheetPath = chapter.fullRunFigurePath("guidance"),
+   let chartPath = chapter.fullRunFigurePath("guidance-chart") {
+  try guidanceSheet.writePNG(to: sheetPath)
+  try guidanceChart.save(to: chartPath)
+  try chapter.recordFullRun("guidance", markdownTable(guidanceHeader, guidanceRows) + """
+
+
+    For comparison, \(guidancePrompts.count) real held-out digits: Fréchet distance \
+    \(rounded: frechetDistance(heldOutSubset, realStatistics)).
+
+    ![Samples of the full run at each guidance scale (rows), asking for zero to nine \
+    (columns), from the same starting noise.](\(sheetPath)){width=80%}
+
+    ![Share of samples classified as asked, against the guidance \
+    scale.](\(chartPath)){width=65%}
+    """)
+}
+/*:
+![The same starting noise at each guidance scale (rows, top to bottom: the scales of the
+table), asking for zero to nine from left to right; the quick run's
+model.](Figures/ch07-guidance.png)
+
+@fullrun(ch07-guidance)
+
+## Summary
+
+- The forward process noises data in closed form, x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε;
+  MMI-Tiny's schedule (T = 200, β from 5·10⁻⁴ to 0.1) leaves almost nothing at T.
+- A U-Net with the timestep added in every residual block and cross-attention to the
+  condition tokens learns to predict ε by plain regression.
+- DDPM walks back through every step with fresh noise; DDIM predicts x_0 and jumps to
+  an earlier noise level, so 25 steps do the work of 200 (η = 1 on consecutive steps is
+  DDPM again).
+- Classifier-free guidance trains one network with and without its condition and, at
+  sampling time, pushes the prediction further toward what the condition adds; larger
+  scales follow the condition more closely and lose variety.
+- A fixed classifier judges generated images: the share read as the requested class,
+  and a Fréchet distance between feature clouds that also punishes lack of variety.
+- Chapter 8 keeps this U-Net and adds MMFS features at every skip connection and at
+  the middle block (the `hook`), with the condition coming from the language model.
+
+## Questions
+
+1. Why can x_t be sampled in one jump from x_0, without simulating the steps before it?
+2. What goes wrong at sampling time if ᾱ_T is not close to 0?
+3. Why does the U-Net need to know t? What could it not do without it?
+4. The loss predicts ε rather than x_0. What would a perfect ε-predictor let us
+   compute, and how?
+5. Why is the DDPM posterior variance β̃_t smaller than β_t?
+6. DDIM uses the same trained network as DDPM. What does it change, and why is that
+   allowed?
+7. Why is the condition dropped during training 10 % of the time, and not never?
+8. What do samples at guidance scale 0 show? What happens as the scale grows large?
+9. Why average the weights for sampling, but train with the raw ones?
+10. Why is a classifier's accuracy on generated images not enough to judge a
+    generator? What does the Fréchet distance add, and what can it miss?
+11. The judge reads 16×16 images and was trained on real digits. How could that bias
+    the numbers in this chapter?
+12. Where does cross-attention sit in this U-Net, and why not at 32²?
+
+## Exercises
+
+Stubs are in `Chapters/Chapter07/Exercises.swift`; check an answer with
+`swift run -c release Chapter07 --check-exercise N`. Solutions are in
+`Solutions/Chapter07.swift`.
+
+1. **The forward process by hand.** Given the βs, a clean signal, the noise and a
+   step t, compute x_t, and check it against `NoiseSchedule.noised`.
+2. **A DDIM step.** Given x_t, the predicted noise and the two noise levels ᾱ, take
+   one deterministic DDIM step.
+3. **The timestep code.** Write the sinusoidal code of a timestep.
+4. **Fréchet distance, diagonal case.** When both covariances are diagonal, the matrix
+   square root is taken axis by axis. Write the distance for that case, and compare it
+   with `frechetDistance`.
+*/
