@@ -134,7 +134,7 @@ Images have structure a `Linear` layer ignores: a stroke means the same thing wh
 it is. A convolution slides one small kernel over the image, so the same few weights
 look at every position. Written directly it is six nested loops. The fast way
 *unfolds* every k×k patch of the input into a column of a matrix (im2col), so that
-the convolution of the whole batch becomes a single matrix product handed to BLAS:
+the convolution of an image becomes a single matrix product handed to BLAS:
 
 @code(unfold)
 

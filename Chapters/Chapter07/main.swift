@@ -357,8 +357,9 @@ if let progressPath = chapter.fullRunFigurePath("progress"),
 ![The loss of this run (mean over windows of steps, log
 scale).](Figures/ch07-loss.png){width=75%}
 
-The loss drops fast and then creeps: most of what is left is the noise no network can
-predict at large t. The full run, with its samples checked during training:
+The loss drops fast and then creeps down. Its level says little about how good the
+samples are, which is why we will judge samples directly. The full run, with its
+samples checked during training:
 
 @fullrun(ch07-training)
 */
@@ -382,14 +383,14 @@ null condition, and moves further in the direction the prompt adds:
 
 @code(diffusion-sample)
 */
-/// Draws one image of each digit in `asked` with `model`, 25 prompts at a time.
+/// Draws one image of each digit in `asked` with `model`, 8 prompts at a time.
 func draw(_ asked: [Int], _ model: DiffusionModel, _ prompt: DigitPrompt, steps: Int,
           guidance: Float, eta: Float = 0, using generator: inout SeededGenerator)
   -> Tensor
 {
   var pieces: [Tensor] = []
-  for start in stride(from: 0, to: asked.count, by: 25) {
-    let chunk = Array(asked[start..<min(start + 25, asked.count)])
+  for start in stride(from: 0, to: asked.count, by: 8) {
+    let chunk = Array(asked[start..<min(start + 8, asked.count)])
     pieces.append(model.sample(conditions: prompt(chunk), height: imageSize,
                                    width: imageSize, steps: steps, guidance: guidance,
                                    eta: eta, using: &generator))
@@ -463,8 +464,8 @@ the real cloud, because it has no variety.
 
 ## What the trained model draws
 
-Thirty samples of each digit with DDIM-25 and guidance 3, MMI-Tiny's settings, from
-the averaged weights:
+Twenty samples of each digit (one in the quick run) with DDIM-25 and guidance 3,
+MMI-Tiny's settings (the quick run takes 10 steps), from the averaged weights:
 */
 average.applyAverage()
 let perClass = chapter.size(quick: 1, full: 20)
@@ -519,16 +520,17 @@ if let path = chapter.fullRunFigurePath("samples") {
     """)
 }
 /*:
-![Samples from the quick run, ten per digit zero to nine (top to bottom), each captioned
-with the judge's reading where it differs from the digit asked for. The quick run's
+![Samples from the quick run, one per digit from zero to nine, each captioned with the
+judge's reading where it differs from the digit asked for. The quick run's
 model has barely started training, so they are still noise.](Figures/ch07-samples.png)
 
 @fullrun(ch07-samples)
 
 ## Watching a sample form
 
-DDIM's 25 steps for two digits: each column is one step, the upper row of each pair the
-current x_t and the lower row the clean image the network predicts from it. The
+DDIM's 25 steps (10 in the quick run) for two digits: each column is one step, the
+upper row of each pair the current x_t and the lower row the clean image the network
+predicts from it. The
 prediction settles on a digit early; later steps refine strokes and remove noise.
 */
 let traceDigits = [3, 7]
@@ -602,7 +604,7 @@ try chapter.recordFullRun("steps", markdownTable(stepHeader, stepRows))
 
 Guidance scale w = 1 is the conditional model alone; w = 0 the unconditional one,
 which draws digits of every kind; w > 1 exaggerates what the prompt adds. Ten samples
-of each digit at each scale, with the same starting noise:
+of each digit at each scale (one in the quick run), with the same starting noise:
 */
 let guidanceScales: [Float] = chapter.size(quick: [0, 3], full: [0, 1, 2, 3, 5])
 let guidancePerClass = chapter.size(quick: 1, full: 10)

@@ -22,6 +22,23 @@ extension Bench {
     let forward = bestSeconds(repeats: repeats) {
       _ = withoutGradient { net(one, timesteps: [100], context: oneContext) }
     }
+    let forwardBackward = bestSeconds(repeats: repeats) {
+      let input = Tensor(shape: one.shape, data: one.data, requiresGrad: true)
+      net(input, timesteps: [100], context: oneContext).sum().backward()
+      net.zeroGrad()
+    }
+    // Per image, by how many images share one U-Net call (sampling batches prompts).
+    let batchSizes = [1, 4, 16, 64]
+    let many = Tensor.normal([64, 3, 32, 32], using: &generator)
+    let manyContexts = Tensor.normal([64, 8, 128], using: &generator)
+    let perImageForward = batchSizes.map { b in
+      let x = many.sliced(axis: 0, 0..<b), c = manyContexts.sliced(axis: 0, 0..<b)
+      return bestSeconds(repeats: quick ? 1 : 3) {
+        _ = withoutGradient {
+          net(x, timesteps: [Int](repeating: 100, count: b), context: c)
+        }
+      } / Double(b)
+    }
     let step = bestSeconds(repeats: quick ? 2 : 5) {
       let noise = Tensor.normal(images.shape, using: &generator)
       let noisy = schedule.noised(images, at: timesteps, noise: noise)
@@ -30,30 +47,29 @@ extension Bench {
       optimizer.step(learningRate: 1e-4)
       optimizer.zeroGrad()
     }
+    let model = DiffusionModel(
+      net: net, schedule: schedule, nullCondition: Tensor.zeros([1, 8, 128]))
     let sampleSeconds = bestSeconds(repeats: quick ? 1 : 2) {
       var g = SeededGenerator(seed: 1)
-      var x = Tensor.normal([1, 3, 32, 32], using: &g)
-      let steps = schedule.ddimTimesteps(count: 50)
-      let null = Tensor.zeros([1, 8, 128])
-      withoutGradient {
-        for (i, t) in steps.enumerated() {
-          let both = net(
-            Tensor.concatenate([x, x], axis: 0), timesteps: [t, t],
-            context: Tensor.concatenate([null, oneContext], axis: 0))  // [2, 3, H, W]
-          let epsilon = guidedNoise(
-            unconditional: both.sliced(axis: 0, 0..<1),
-            conditional: both.sliced(axis: 0, 1..<2), scale: 3)
-          let previous = i + 1 < steps.count ? steps[i + 1] : -1
-          x = schedule.ddimStep(x, epsilon: epsilon, from: t, to: previous, using: &g)
-        }
-      }
+      _ = model.sample(
+        conditions: oneContext, height: 32, width: 32, steps: 50, guidance: 3, using: &g)
     }
+    let pyTorchSample = 0.85  // DESIGN §8, same machine, 2 threads
     print("U-Net (32/64/64 channels at 32²/16²/8², \(net.parameterCount) weights):")
-    let perImage = formattedDuration(step / Double(batch))
     print("  forward, one 32² image: \(formattedDuration(forward))")
+    let byBatch = zip(batchSizes, perImageForward).map {
+      "\($0.0): \(formattedDuration($0.1))"
+    }
+    print("  forward per image, by images per call: " + byBatch.joined(separator: ", "))
+    print("  forward + backward, one image: \(formattedDuration(forwardBackward))")
+    let perImage = formattedDuration(step / Double(batch))
     let stepTime = formattedDuration(step)
-    print("  training step, batch \(batch): \(stepTime) (\(perImage) per image)")
-    print("  one DDIM-50 sample with guidance: \(formattedDuration(sampleSeconds))")
+    print("  training step (AdamW), batch \(batch): \(stepTime) (\(perImage) per image)")
+    print(
+      "  one DDIM-50 sample with guidance: \(formattedDuration(sampleSeconds))"
+        + " (PyTorch ≈ \(pyTorchSample) s: ×"
+        + formatted(pyTorchSample / sampleSeconds, significantDigits: 2)
+        + " its speed; the aim is ×2)")
     print("")
   }
 }

@@ -45,38 +45,58 @@ public struct ConvolutionGeometry: Sendable, Equatable {
 /// input row, with zeros where it falls into the padding, so we copy runs rather than
 /// test every pixel.
 public func unfoldPatches(_ x: [Float], _ g: ConvolutionGeometry) -> [Float] {
-  let (ho, wo) = (g.outHeight, g.outWidth)
-  return uninitializedArray(g.patchSize * g.positions) { columns in
-    x.withUnsafeBufferPointer { x in
-      for c in 0..<g.channels {
-        for ky in 0..<g.kernel {
-          for kx in 0..<g.kernel {
-            let inside = g.columnsInside(kernelColumn: kx)
-            let row = (c * g.kernel + ky) * g.kernel + kx
-            var start = row * g.positions  // where this output row begins
-            for b in 0..<g.batch {
-              let plane = (b * g.channels + c) * g.height * g.width
-              for oy in 0..<ho {
-                let y = oy * g.stride - g.padding + ky
-                let out = columns.baseAddress! + start
-                start += wo
-                guard y >= 0 && y < g.height else {
-                  out.update(repeating: 0, count: wo)
-                  continue
-                }
-                out.update(repeating: 0, count: inside.lowerBound)
-                let source = plane + y * g.width - g.padding + kx
-                if g.stride == 1 {  // a contiguous run: one memory copy
-                  let first = inside.lowerBound
-                  (out + first).update(from: x.baseAddress! + source + first,
-                                       count: inside.count)
-                } else {
-                  for ox in inside { out[ox] = x[source + ox * g.stride] }
-                }
-                (out + inside.upperBound).update(
-                  repeating: 0, count: wo - inside.upperBound)
-              }
-            }
+  uninitializedArray(g.patchSize * g.positions) { columns in
+    x.withUnsafeBufferPointer {
+      unfoldPatches($0.baseAddress!, g, into: columns.baseAddress!)
+    }
+  }
+}
+
+/// The same on raw memory: `x` holds g.batch images, `columns` room for the matrix.
+public func unfoldPatches(
+  _ x: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+  into columns: UnsafeMutablePointer<Float>
+) {
+  let wo = g.outWidth
+  forEachPatchRun(g) { run, source, inside in
+    let out = columns + run
+    guard let source else {  // the whole run reads the padding
+      out.update(repeating: 0, count: wo)
+      return
+    }
+    out.update(repeating: 0, count: inside.lowerBound)
+    if g.stride == 1 {  // a contiguous run: one memory copy
+      let first = inside.lowerBound
+      (out + first).update(from: x + source + first, count: inside.count)
+    } else {
+      for ox in inside { out[ox] = x[source + ox * g.stride] }
+    }
+    (out + inside.upperBound).update(repeating: 0, count: wo - inside.upperBound)
+  }
+}
+
+/// Visits every run of the unfolded matrix (one output row of one kernel tap of one
+/// image): where it starts in the matrix, where in `x` the pixel under output column 0
+/// would be (nil when the whole row lies in the padding), and the output columns that
+/// fall inside the image.
+@inline(__always)
+func forEachPatchRun(
+  _ g: ConvolutionGeometry,
+  _ body: (_ run: Int, _ source: Int?, _ inside: Range<Int>) -> Void
+) {
+  for c in 0..<g.channels {
+    for ky in 0..<g.kernel {
+      for kx in 0..<g.kernel {
+        let inside = g.columnsInside(kernelColumn: kx)
+        let row = (c * g.kernel + ky) * g.kernel + kx
+        var run = row * g.positions  // where this tap's row of the matrix begins
+        for b in 0..<g.batch {
+          let plane = (b * g.channels + c) * g.height * g.width
+          for oy in 0..<g.outHeight {
+            let y = oy * g.stride - g.padding + ky
+            let inImage = y >= 0 && y < g.height
+            body(run, inImage ? plane + y * g.width - g.padding + kx : nil, inside)
+            run += g.outWidth
           }
         }
       }
@@ -89,45 +109,40 @@ public func unfoldPatches(_ x: [Float], _ g: ConvolutionGeometry) -> [Float] {
 /// it was copied from (pixels shared by overlapping patches collect several).
 public func foldPatches(_ columns: [Float], _ g: ConvolutionGeometry) -> [Float] {
   var x = [Float](repeating: 0, count: g.batch * g.channels * g.height * g.width)
-  let (ho, wo) = (g.outHeight, g.outWidth)
   x.withUnsafeMutableBufferPointer { x in
-    columns.withUnsafeBufferPointer { columns in
-      for c in 0..<g.channels {
-        for ky in 0..<g.kernel {
-          for kx in 0..<g.kernel {
-            let inside = g.columnsInside(kernelColumn: kx)
-            let row = (c * g.kernel + ky) * g.kernel + kx
-            var start = row * g.positions
-            for b in 0..<g.batch {
-              let plane = (b * g.channels + c) * g.height * g.width
-              for oy in 0..<ho {
-                let y = oy * g.stride - g.padding + ky
-                let column = columns.baseAddress! + start
-                start += wo
-                guard y >= 0 && y < g.height else { continue }
-                let target = plane + y * g.width - g.padding + kx
-                if g.stride == 1 {  // contiguous: a loop the compiler vectorises
-                  let pixels = x.baseAddress! + target
-                  for ox in inside { pixels[ox] += column[ox] }
-                } else {
-                  for ox in inside { x[target + ox * g.stride] += column[ox] }
-                }
-              }
-            }
-          }
-        }
-      }
+    columns.withUnsafeBufferPointer {
+      foldPatches($0.baseAddress!, g, into: x.baseAddress!)
     }
   }
   return x
 }
 
+/// The same on raw memory, adding into `x` (g.batch images).
+public func foldPatches(
+  _ columns: UnsafePointer<Float>, _ g: ConvolutionGeometry,
+  into x: UnsafeMutablePointer<Float>
+) {
+  forEachPatchRun(g) { run, target, inside in
+    guard let target else { return }
+    let column = columns + run
+    if g.stride == 1 {  // contiguous: a loop the compiler vectorises
+      let pixels = x + target
+      for ox in inside { pixels[ox] += column[ox] }
+    } else {
+      for ox in inside { x[target + ox * g.stride] += column[ox] }
+    }
+  }
+}
+
 // MARK: book:convolve
 /// 2-D convolution of [B, C, H, W] with a [O, C, k, k] kernel, stride and zero padding:
-/// im2col, then one BLAS product for the whole batch.
+/// for each image, im2col and one BLAS product.
 ///
-/// Forward: Y' = W·cols ([O, B·Ho·Wo]), reordered to [B, O, Ho, Wo].
-/// Backward: dW = dY'·colsᵀ, dcols = Wᵀ·dY', and dx = col2im(dcols).
+/// Forward, per image: Y_b = W·cols_b, [O, Ho·Wo], already in the output's layout.
+/// Backward, per image: dW += dY_b·cols_bᵀ, dcols_b = Wᵀ·dY_b, dx_b = col2im(dcols_b).
+/// One image at a time keeps the unfolded matrix small (a whole batch of 32² maps
+/// would be tens of MB, slower to write and read than the product is to compute), and
+/// backward unfolds again rather than keeping every image's columns alive.
 public func convolve(
   _ x: Tensor, _ weight: Tensor, stride: Int = 1, padding: Int = 0
 ) -> Tensor {
@@ -137,72 +152,71 @@ public func convolve(
   precondition(
     weight.shape[1] == x.shape[1] && weight.shape[2] == weight.shape[3],
     "\(what): kernel must be [O, \(x.shape[1]), k, k]")
-  let g = ConvolutionGeometry(
-    batch: x.shape[0], channels: x.shape[1], height: x.shape[2], width: x.shape[3],
+  let (batch, outChannels) = (x.shape[0], weight.shape[0])
+  let g = ConvolutionGeometry(  // one image
+    batch: 1, channels: x.shape[1], height: x.shape[2], width: x.shape[3],
     kernel: weight.shape[2], stride: stride, padding: padding)
   precondition(g.outHeight > 0 && g.outWidth > 0, "\(what): the kernel does not fit")
-  let outChannels = weight.shape[0]
-  let pixels = g.outHeight * g.outWidth
-  let columns = unfoldPatches(x.data, g)  // [C·k·k, B·Ho·Wo]
-  let product = uninitializedArray(outChannels * g.positions) { y in  // [O, B·Ho·Wo]
-    weight.data.withUnsafeBufferPointer { w in
-      columns.withUnsafeBufferPointer { c in
-        BLAS.multiply(
-          m: outChannels, n: g.positions, k: g.patchSize,
-          w.baseAddress!, c.baseAddress!, into: y.baseAddress!)
+  let (inSize, outSize) = (x.count / max(batch, 1), outChannels * g.positions)
+  var columns = [Float](repeating: 0, count: g.patchSize * g.positions)  // [C·k·k, P]
+  let output = uninitializedArray(batch * outSize) { y in  // [B, O, P]
+    x.data.withUnsafeBufferPointer { x in
+      weight.data.withUnsafeBufferPointer { w in
+        columns.withUnsafeMutableBufferPointer { c in
+          for b in 0..<batch {
+            unfoldPatches(x.baseAddress! + b * inSize, g, into: c.baseAddress!)
+            BLAS.multiply(
+              m: outChannels, n: g.positions, k: g.patchSize, w.baseAddress!,
+              c.baseAddress!, into: y.baseAddress! + b * outSize)
+          }
+        }
       }
     }
   }
-  let output = swapLeadingAxes(product, outChannels, g.batch, pixels)  // [B, O, Ho·Wo]
-  let wData = weight.data
+  let (xData, wData) = (x.data, weight.data)
   return Tensor(
-    shape: [g.batch, outChannels, g.outHeight, g.outWidth], data: output,
+    shape: [batch, outChannels, g.outHeight, g.outWidth], data: output,
     inputs: [x, weight], operation: "convolve"
   ) { gradient in
-    let dProduct = swapLeadingAxes(gradient, g.batch, outChannels, pixels)  // [O, B·P]
-    if weight.requiresGrad {
-      let dWeight = uninitializedArray(weight.count) { dw in
-        dProduct.withUnsafeBufferPointer { dy in
-          columns.withUnsafeBufferPointer { c in
-            BLAS.multiply(
-              transposingB: true, m: outChannels, n: g.patchSize,
-              k: g.positions, dy.baseAddress!, c.baseAddress!,
-              into: dw.baseAddress!)
-          }
-        }
-      }
-      weight.accumulateGrad(dWeight)
-    }
-    if x.requiresGrad {
-      let dColumns = uninitializedArray(columns.count) { dc in
+    let (needsDx, needsDWeight) = (x.requiresGrad, weight.requiresGrad)
+    var dWeight = [Float](repeating: 0, count: weight.count)
+    var dx = [Float](repeating: 0, count: x.requiresGrad ? x.count : 0)
+    var columns = [Float](repeating: 0, count: g.patchSize * g.positions)
+    var dColumns = [Float](repeating: 0, count: x.requiresGrad ? columns.count : 0)
+    gradient.withUnsafeBufferPointer { dy in
+      xData.withUnsafeBufferPointer { x in
         wData.withUnsafeBufferPointer { w in
-          dProduct.withUnsafeBufferPointer { dy in
-            BLAS.multiply(
-              transposingA: true, m: g.patchSize, n: g.positions,
-              k: outChannels, w.baseAddress!, dy.baseAddress!,
-              into: dc.baseAddress!)
+          for b in 0..<batch {
+            let dyImage = dy.baseAddress! + b * outSize  // [O, P]
+            if needsDWeight {
+              columns.withUnsafeMutableBufferPointer { c in
+                unfoldPatches(x.baseAddress! + b * inSize, g, into: c.baseAddress!)
+                dWeight.withUnsafeMutableBufferPointer { dw in
+                  BLAS.multiply(
+                    transposingB: true, m: outChannels, n: g.patchSize, k: g.positions,
+                    dyImage, c.baseAddress!, into: dw.baseAddress!, beta: b == 0 ? 0 : 1)
+                }
+              }
+            }
+            if needsDx {
+              dColumns.withUnsafeMutableBufferPointer { dc in
+                BLAS.multiply(
+                  transposingA: true, m: g.patchSize, n: g.positions, k: outChannels,
+                  w.baseAddress!, dyImage, into: dc.baseAddress!)
+                dx.withUnsafeMutableBufferPointer { dx in
+                  foldPatches(dc.baseAddress!, g, into: dx.baseAddress! + b * inSize)
+                }
+              }
+            }
           }
         }
       }
-      x.accumulateGrad(foldPatches(dColumns, g))
     }
+    if needsDWeight { weight.accumulateGrad(dWeight) }
+    if needsDx { x.accumulateGrad(dx) }
   }
 }
 // MARK: end
-
-/// Reorders [A, B, P] to [B, A, P] (P contiguous values move as blocks).
-func swapLeadingAxes(_ values: [Float], _ a: Int, _ b: Int, _ p: Int) -> [Float] {
-  uninitializedArray(values.count) { out in
-    values.withUnsafeBufferPointer { v in
-      for i in 0..<a {
-        for j in 0..<b {
-          let source = v.baseAddress! + (i * b + j) * p
-          (out.baseAddress! + (j * a + i) * p).update(from: source, count: p)
-        }
-      }
-    }
-  }
-}
 
 /// A convolution layer: kernel [O, C, k, k] (PyTorch's layout) and a bias per output
 /// channel. Kaiming initialisation by default (it is usually followed by a ReLU/SiLU).
@@ -268,9 +282,10 @@ public func upsampleNearest(_ x: Tensor, factor: Int) -> Tensor {
 /// Average pooling over f×f blocks: [B, C, H, W] → [B, C, H/f, W/f], built from
 /// reshaping and a mean so that autograd gives the backward.
 public func averagePool(_ x: Tensor, factor: Int) -> Tensor {
-  precondition(x.rank == 4 && x.shape[2] % factor == 0 && x.shape[3] % factor == 0,
-               "averagePool: needs [B, C, H, W] with H and W divisible by \(factor), "
-               + "got \(x.shape)")
+  precondition(
+    x.rank == 4 && x.shape[2] % factor == 0 && x.shape[3] % factor == 0,
+    "averagePool: needs [B, C, H, W] with H and W divisible by \(factor), "
+      + "got \(x.shape)")
   let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
   return x.reshaped([b, c, h / factor, factor, w / factor, factor])
     .mean(axes: [3, 5])  // [B, C, H/f, W/f]
