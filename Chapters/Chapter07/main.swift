@@ -291,9 +291,7 @@ func progressCheck(_ model: DiffusionModel, _ prompt: DigitPrompt, _ judge: Digi
   let asked = (0..<50).map { $0 / 5 }
   let images = draw(asked, model, prompt, steps: 10, guidance: 3,
                     using: &generator)  // [50, 1, 32, 32]
-  let small = (averagePool(images, factor: 2) + 1) * 0.5  // [50, 1, 16, 16]
-  let read = withoutGradient { judge.scores(small) }.argmaxLastAxis()
-  return Double(zip(read, asked).filter { $0 == $1 }.count) / 50
+  return share(judged(images, by: judge).classes, asked)
 }
 let checkEvery = chapter.size(quick: 0, full: 300)  // none in the quick run
 var checkRandom = SeededGenerator(seed: 706)
@@ -425,7 +423,7 @@ func judged(_ images: Tensor, by judge: DigitCNN)
     let small = (averagePool(images, factor: 2) + 1) * 0.5  // [N, 1, 16, 16] in [0, 1]
     let maps = judge.maps(small)  // [N, 32, 4, 4]
     let pooled = maps.reshaped([maps.shape[0], 32, 16]).mean(axis: 2)  // [N, 32]
-    let classes = judge.output(maps.reshaped([maps.shape[0], 512])).argmaxLastAxis()
+    let classes = judge.scoresFromMaps(maps).argmaxLastAxis()
     let features = (0..<pooled.shape[0]).map {
       Array(pooled.data[($0 * 32)..<($0 * 32 + 32)])
     }

@@ -158,7 +158,8 @@ public func convolve(
     kernel: weight.shape[2], stride: stride, padding: padding)
   precondition(g.outHeight > 0 && g.outWidth > 0, "\(what): the kernel does not fit")
   let (inSize, outSize) = (x.count / max(batch, 1), outChannels * g.positions)
-  var columns = [Float](repeating: 0, count: g.patchSize * g.positions)  // [C·k·k, P]
+  // Reused for every image; unfolding writes every entry, so no zeroing first.
+  var columns = uninitializedArray(g.patchSize * g.positions) { _ in }  // [C·k·k, P]
   let output = uninitializedArray(batch * outSize) { y in  // [B, O, P]
     x.data.withUnsafeBufferPointer { x in
       weight.data.withUnsafeBufferPointer { w in
@@ -181,8 +182,8 @@ public func convolve(
     let (needsDx, needsDWeight) = (x.requiresGrad, weight.requiresGrad)
     var dWeight = [Float](repeating: 0, count: weight.count)
     var dx = [Float](repeating: 0, count: x.requiresGrad ? x.count : 0)
-    var columns = [Float](repeating: 0, count: g.patchSize * g.positions)
-    var dColumns = [Float](repeating: 0, count: x.requiresGrad ? columns.count : 0)
+    var columns = uninitializedArray(g.patchSize * g.positions) { _ in }
+    var dColumns = uninitializedArray(needsDx ? columns.count : 0) { _ in }
     gradient.withUnsafeBufferPointer { dy in
       xData.withUnsafeBufferPointer { x in
         wData.withUnsafeBufferPointer { w in

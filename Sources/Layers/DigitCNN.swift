@@ -23,17 +23,15 @@ public final class DigitCNN: Layer {
 
   /// [B, 1, 16, 16] images → [B, 10] class scores.
   public func scores(_ images: Tensor) -> Tensor {
-    let c = maps(images)  // [B, 32, 4, 4]
-    return output(c.reshaped([c.shape[0], 32 * 4 * 4]))  // [B, 10]
+    scoresFromMaps(maps(images))
+  }
+
+  /// Class scores [B, 10] from the last convolution's maps [B, 32, 4, 4].
+  public func scoresFromMaps(_ c: Tensor) -> Tensor {
+    output(c.reshaped([c.shape[0], 32 * 4 * 4]))  // [B, 10]
   }
 }
 // MARK: end
-
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
 
 /// Why Chapter 2's classifier could not be loaded, and what to run.
 public struct MissingClassifierError: Error, CustomStringConvertible {
@@ -41,15 +39,15 @@ public struct MissingClassifierError: Error, CustomStringConvertible {
 }
 
 extension DigitCNN {
-  /// The classifier Chapter 2 trains and saves: for a full run the fully trained one if
-  /// it exists, else (and always for a quick run) the quick one, so that a quick run's
-  /// transcript never depends on whether a full run happened before.
+  /// The classifier Chapter 2 trains and saves (see `savedCheckpoint` for which).
   public static func savedByChapter2(
     full: Bool, using generator: inout SeededGenerator
   ) throws -> (classifier: DigitCNN, path: String) {
-    let quick = "Checkpoints/ch02-cnn-quick.safetensors"
-    let candidates = full ? ["Checkpoints/ch02-cnn.safetensors", quick] : [quick]
-    guard let path = candidates.first(where: { access($0, F_OK) == 0 }) else {
+    guard
+      let path = savedCheckpoint(
+        full: full, fullPath: "Checkpoints/ch02-cnn.safetensors",
+        quickPath: "Checkpoints/ch02-cnn-quick.safetensors")
+    else {
       throw MissingClassifierError(
         description: """
           This chapter needs the digit classifier Chapter 2 trains and saves. Run it:

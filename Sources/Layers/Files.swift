@@ -49,3 +49,12 @@ public func readFileBytes(_ path: String) throws(FileIOError) -> [UInt8] {
 }
 
 func errnoText() -> String { String(cString: strerror(errno)) }
+
+/// Which checkpoint a later chapter should load: for a full run the fully trained one if
+/// it exists, else (and always for a quick run) the quick one, so that a quick run's
+/// transcript never depends on whether a full run happened before. Nil if neither is
+/// there.
+public func savedCheckpoint(full: Bool, fullPath: String, quickPath: String) -> String? {
+  let candidates = full ? [fullPath, quickPath] : [quickPath]
+  return candidates.first { access($0, F_OK) == 0 }
+}

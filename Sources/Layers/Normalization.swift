@@ -51,15 +51,8 @@ public func layerNormalized(
           normalised.withUnsafeMutableBufferPointer { n in
             for row in 0..<rows {
               let base = row * width
-              var mean: Float = 0
-              for j in 0..<width { mean += input[base + j] }
-              mean /= Float(width)
-              var variance: Float = 0
-              for j in 0..<width {
-                let d = input[base + j] - mean
-                variance += d * d
-              }
-              let inverse = 1 / (variance / Float(width) + epsilon).squareRoot()
+              let (mean, inverse) = meanAndInverseDeviation(
+                input, from: base, count: width, epsilon: epsilon)
               inverseDeviation[row] = inverse
               for j in 0..<width {
                 let value = (input[base + j] - mean) * inverse
@@ -103,6 +96,23 @@ public func layerNormalized(
     gain.accumulateGrad(dGain)
     bias.accumulateGrad(dBias)
   }
+}
+
+/// The mean of `count` values from `start`, and 1/√(variance + ε) with the variance
+/// dividing by `count`: what layer and group normalisation scale by.
+@inline(__always)
+func meanAndInverseDeviation(
+  _ values: UnsafeBufferPointer<Float>, from start: Int, count: Int, epsilon: Float
+) -> (mean: Float, inverse: Float) {
+  var sum: Float = 0
+  for j in start..<(start + count) { sum += values[j] }
+  let mean = sum / Float(count)
+  var squares: Float = 0
+  for j in start..<(start + count) {
+    let d = values[j] - mean
+    squares += d * d
+  }
+  return (mean, 1 / (squares / Float(count) + epsilon).squareRoot())
 }
 
 /// Root-mean-square normalisation (Zhang and Sennrich, 2019), LLaMA's choice: no mean
@@ -191,15 +201,8 @@ public func groupNormalized(
       normalised.withUnsafeMutableBufferPointer { n in
         for block in 0..<blocks {
           let base = block * blockSize
-          var sum: Float = 0
-          for j in 0..<blockSize { sum += input[base + j] }
-          let mean = sum / Float(blockSize)
-          var squares: Float = 0
-          for j in 0..<blockSize {
-            let d = input[base + j] - mean
-            squares += d * d
-          }
-          let inverse = 1 / (squares / Float(blockSize) + epsilon).squareRoot()
+          let (mean, inverse) = meanAndInverseDeviation(
+            input, from: base, count: blockSize, epsilon: epsilon)
           inverseDeviation[block] = inverse
           let firstChannel = (block % groups) * perGroup
           for c in 0..<perGroup {

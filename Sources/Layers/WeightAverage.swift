@@ -44,7 +44,7 @@ public final class WeightAverage {
   /// weights back (also when `body` throws).
   public func withAveragedWeights<R>(_ body: () throws -> R) rethrows -> R {
     let trained = parameters.map(\.data)
-    for (parameter, average) in zip(parameters, averages) { parameter.assign(average) }
+    applyAverage()
     defer {
       for (parameter, values) in zip(parameters, trained) { parameter.assign(values) }
     }

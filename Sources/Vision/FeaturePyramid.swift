@@ -94,20 +94,15 @@ public struct MissingEncoderError: Error, CustomStringConvertible {
 }
 
 extension ImageEncoder {
-  /// The encoder Chapter 3 trains and saves: for a full run the fully trained one if it
-  /// exists, else (and always for a quick run) the quick one, so that a quick run's
-  /// transcript never depends on whether a full run happened before.
+  /// The encoder Chapter 3 trains and saves (see `savedCheckpoint` for which).
   public static func savedByChapter3(
     full: Bool, using generator: inout SeededGenerator
   ) throws -> (encoder: ImageEncoder, path: String) {
-    let candidates =
-      full
-      ? [
-        "Checkpoints/ch03-encoder.safetensors",
-        "Checkpoints/ch03-encoder-quick.safetensors",
-      ]
-      : ["Checkpoints/ch03-encoder-quick.safetensors"]
-    guard let path = candidates.first(where: { access($0, F_OK) == 0 }) else {
+    guard
+      let path = savedCheckpoint(
+        full: full, fullPath: "Checkpoints/ch03-encoder.safetensors",
+        quickPath: "Checkpoints/ch03-encoder-quick.safetensors")
+    else {
       throw MissingEncoderError(
         description: """
           This chapter needs the encoder Chapter 3 trains and saves. Run it first:
