@@ -4,13 +4,16 @@
   import Darwin
 #endif
 
-/// Stops with a message that names the operation and what went wrong.
+/// Stops the program with a message that names the operation, what it expected and
+/// what it got, in every build configuration.
 ///
 /// Misuse such as a shape mismatch is a programming error, like an index out of range,
 /// so it traps rather than throws. We use `fatalError`, not `precondition`: an
-/// optimised build drops `precondition`'s message, and the message is the point.
+/// optimised build (`-c release`, how chapters run) drops `precondition`'s message, and
+/// the message is the point. Every module uses this check where a reader's mistake can
+/// land: `require(x.rank == 4, "convolve", "needs [B, C, H, W], got \(x.shape)")`.
 @inline(__always)
-func require(
+public func require(
   _ condition: Bool, _ operation: @autoclosure () -> String,
   _ message: @autoclosure () -> String
 ) {
@@ -18,7 +21,7 @@ func require(
 }
 
 /// Shapes printed the way the book writes them: [2, 3].
-func describe(_ shape: [Int]) -> String {
+public func describe(_ shape: [Int]) -> String {
   "[" + shape.map(String.init).joined(separator: ", ") + "]"
 }
 

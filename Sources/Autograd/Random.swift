@@ -61,7 +61,7 @@ extension SeededGenerator {
 
   /// A uniform integer in 0..<bound, without modulo bias (Lemire's method).
   public mutating func nextInt(below bound: Int) -> Int {
-    precondition(bound > 0, "nextInt(below:) needs a positive bound, got \(bound)")
+    require(bound > 0, "nextInt(below:)", "needs a positive bound, got \(bound)")
     let b = UInt64(bound)
     var product = next().multipliedFullWidth(by: b)
     if product.low < b {

@@ -7,9 +7,10 @@ public struct RGBImage: Sendable, Hashable {
   public var pixels: [Float]  // [H, W, 3]
 
   public init(width: Int, height: Int, pixels: [Float]) {
-    precondition(
+    require(
       pixels.count == width * height * 3,
-      "RGBImage \(width)×\(height) needs \(width * height * 3) values")
+      "RGBImage(width: \(width), height: \(height))",
+      "needs \(width * height * 3) values (3 per pixel), got \(pixels.count)")
     self.width = width
     self.height = height
     self.pixels = pixels

@@ -1,3 +1,5 @@
+import Autograd
+
 // Judging generated images: the Fréchet distance between two clouds of feature
 // vectors (Heusel et al., 2017, "FID" when the features are Inception's). Each cloud
 // is summarised by its mean and covariance, as if it were Gaussian.
@@ -12,11 +14,11 @@ public struct FeatureStatistics: Sendable {
   /// Statistics of `features` (N vectors of D numbers; N ≥ 2): the covariance divides
   /// by N − 1.
   public init(_ features: [[Float]]) {
-    precondition(features.count >= 2, "FeatureStatistics: need at least two vectors")
+    require(features.count >= 2, "FeatureStatistics", "need at least two vectors, got \(features.count)")
     let n = features.count, d = features[0].count
     var mean = [Double](repeating: 0, count: d)
     for vector in features {
-      precondition(vector.count == d, "FeatureStatistics: vectors of different widths")
+      require(vector.count == d, "FeatureStatistics", "vectors of different widths (\(d) and \(vector.count))")
       for i in 0..<d { mean[i] += Double(vector[i]) / Double(n) }
     }
     var covariance = [Double](repeating: 0, count: d * d)
@@ -36,9 +38,9 @@ public struct FeatureStatistics: Sendable {
   }
 
   public init(mean: [Double], covariance: [Double]) {
-    precondition(
+    require(
       covariance.count == mean.count * mean.count,
-      "FeatureStatistics: covariance must be D×D for a mean of D = \(mean.count)")
+      "FeatureStatistics", "covariance must be D×D for a mean of D = \(mean.count)")
     (self.mean, self.covariance) = (mean, covariance)
   }
 }
@@ -48,7 +50,7 @@ public struct FeatureStatistics: Sendable {
 /// grows when the means move apart *and* when the spreads differ, so a generator
 /// that draws one perfect digit over and over scores badly.
 public func frechetDistance(_ a: FeatureStatistics, _ b: FeatureStatistics) -> Double {
-  precondition(a.width == b.width, "frechetDistance: widths \(a.width) and \(b.width)")
+  require(a.width == b.width, "frechetDistance", "widths \(a.width) and \(b.width)")
   let d = a.width
   var distance = zip(a.mean, b.mean).map { ($0 - $1) * ($0 - $1) }.reduce(0, +)
   for i in 0..<d { distance += a.covariance[i * d + i] + b.covariance[i * d + i] }
@@ -82,7 +84,7 @@ public func symmetricSquareRoot(_ m: [Double], size d: Int) -> [Double] {
 public func symmetricEigen(
   _ m: [Double], size d: Int
 ) -> (values: [Double], vectors: [Double]) {
-  precondition(m.count == d * d, "symmetricEigen: \(m.count) numbers is not \(d)×\(d)")
+  require(m.count == d * d, "symmetricEigen", "\(m.count) numbers is not \(d)×\(d)")
   var a = m
   var v = [Double](repeating: 0, count: d * d)
   for i in 0..<d { v[i * d + i] = 1 }

@@ -18,9 +18,9 @@ public struct NoiseSchedule: Sendable, Equatable {
   public let alphaBars: [Float]
 
   public init(betas: [Float]) {
-    precondition(
+    require(
       !betas.isEmpty && betas.allSatisfy { $0 > 0 && $0 < 1 },
-      "NoiseSchedule: every β must lie in (0, 1)")
+      "NoiseSchedule", "every β must lie in (0, 1)")
     self.betas = betas
     var product: Double = 1
     alphaBars = betas.map { beta in
@@ -36,7 +36,7 @@ public struct NoiseSchedule: Sendable, Equatable {
   )
     -> NoiseSchedule
   {
-    precondition(steps >= 2, "NoiseSchedule.linear: need at least 2 steps")
+    require(steps >= 2, "NoiseSchedule.linear", "need at least 2 steps, got \(steps)")
     return NoiseSchedule(
       betas: (0..<steps).map { first + (last - first) * Float($0) / Float(steps - 1) })
   }
@@ -63,12 +63,12 @@ public struct NoiseSchedule: Sendable, Equatable {
   /// the given noise ε of the same shape: √ᾱ_t·x0 + √(1 − ᾱ_t)·ε. Differentiable in x0
   /// and ε (the training loss needs neither, but a test may).
   public func noised(_ x0: Tensor, at t: [Int], noise: Tensor) -> Tensor {
-    precondition(
-      x0.shape == noise.shape, "noised: x0 \(x0.shape) vs noise \(noise.shape)")
-    precondition(
-      t.count == x0.shape[0], "noised: \(t.count) timesteps for batch \(x0.shape[0])")
-    precondition(
-      t.allSatisfy { (0..<steps).contains($0) }, "noised: timestep out of range")
+    require(
+      x0.shape == noise.shape, "noised", "x0 \(x0.shape) vs noise \(noise.shape)")
+    require(
+      t.count == x0.shape[0], "noised", "\(t.count) timesteps for batch \(x0.shape[0])")
+    require(
+      t.allSatisfy { (0..<steps).contains($0) }, "noised", "timesteps must lie in 0..<\(steps), got \(t.filter { !(0..<steps).contains($0) })")
     let perExample = [Int](repeating: 1, count: x0.rank - 1)
     let signal = Tensor(
       shape: [t.count] + perExample, data: t.map { alphaBars[$0].squareRoot() })
@@ -108,7 +108,7 @@ public struct NoiseSchedule: Sendable, Equatable {
 
   /// `count` timesteps for DDIM, evenly spaced from T − 1 down to 0.
   public func ddimTimesteps(count: Int) -> [Int] {
-    precondition(count >= 1 && count <= steps, "ddimTimesteps: 1 ≤ count ≤ \(steps)")
+    require(count >= 1 && count <= steps, "ddimTimesteps", "need 1 ≤ count ≤ \(steps), got \(count)")
     guard count > 1 else { return [steps - 1] }
     return (0..<count).map {
       Int((Double(steps - 1) * Double(count - 1 - $0) / Double(count - 1)).rounded())
@@ -123,7 +123,7 @@ public struct NoiseSchedule: Sendable, Equatable {
     _ xt: Tensor, epsilon: Tensor, from t: Int, to previous: Int, eta: Float = 0,
     clip: ClosedRange<Float>? = nil, using generator: inout SeededGenerator
   ) -> Tensor {
-    precondition(previous < t, "ddimStep: \(previous) is not before \(t)")
+    require(previous < t, "ddimStep", "\(previous) is not before \(t)")
     let (now, before) = (alphaBars[t], alphaBar(previous))
     var x0 = predictedClean(xt, epsilon: epsilon, at: t)
     var epsilon = epsilon

@@ -15,9 +15,9 @@ public struct DiffusionModel {
     net: UNet, schedule: NoiseSchedule, nullCondition: Tensor,
     dropProbability: Float = 0.1
   ) {
-    precondition(
+    require(
       nullCondition.rank == 3 && nullCondition.shape[0] == 1,
-      "DiffusionModel: the null condition must be [1, S, C], got \(nullCondition.shape)")
+      "DiffusionModel", "the null condition must be [1, S, C], got \(nullCondition.shape)")
     (self.net, self.schedule, self.nullCondition) = (net, schedule, nullCondition)
     self.dropProbability = dropProbability
   }

@@ -12,7 +12,7 @@ import Layers
 /// as DDPM uses it): for t and i < d/2, sin(t·ω_i) and cos(t·ω_i), with
 /// ω_i = 10000^(−i/(d/2)). [B] timesteps → [B, d].
 public func timestepEmbedding(_ timesteps: [Int], width d: Int) -> Tensor {
-  precondition(d % 2 == 0, "timestepEmbedding: width \(d) must be even")
+  require(d % 2 == 0, "timestepEmbedding", "width \(d) must be even")
   let half = d / 2
   var values = [Float](repeating: 0, count: timesteps.count * d)
   for (b, t) in timesteps.enumerated() {

@@ -21,7 +21,7 @@ public final class CausalSelfAttention: Layer {
   public let rotary: RotaryEmbedding
 
   public init(width: Int, heads: Int, using generator: inout SeededGenerator) {
-    precondition(width % heads == 0, "attention: \(width) does not split into \(heads)")
+    require(width % heads == 0, "attention", "\(width) does not split into \(heads)")
     query = Linear(width, width, bias: false, using: &generator)
     key = Linear(width, width, bias: false, using: &generator)
     value = Linear(width, width, bias: false, using: &generator)

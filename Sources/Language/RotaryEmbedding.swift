@@ -20,7 +20,7 @@ public struct RotaryEmbedding: Sendable {
   public let frequencies: [Float]
 
   public init(headWidth: Int, base: Float = 10_000) {
-    precondition(headWidth % 2 == 0, "RoPE: head width \(headWidth) must be even")
+    require(headWidth % 2 == 0, "RoPE", "head width \(headWidth) must be even")
     (self.headWidth, self.base) = (headWidth, base)
     frequencies = (0..<(headWidth / 2)).map {
       powf(base, -2 * Float($0) / Float(headWidth))
@@ -30,7 +30,7 @@ public struct RotaryEmbedding: Sendable {
   /// Turns `x` [B, h, T, d]: token t sits at position `start + t`.
   public func callAsFunction(_ x: Tensor, start: Int = 0) -> Tensor {
     let (t, d) = (x.shape[x.rank - 2], x.shape[x.rank - 1])
-    precondition(d == headWidth, "RoPE: expected head width \(headWidth), got \(d)")
+    require(d == headWidth, "RoPE", "expected head width \(headWidth), got \(d)")
     let half = d / 2
     let (cosines, sines) = tables(length: t, start: start)  // [T, d/2] each
     let rows = x.count / d  // B·h·T rows of width d

@@ -24,11 +24,11 @@ public struct Sampler: Sendable {
     temperature: Float = 1, topK: Int? = nil, topP: Float? = nil,
     repetitionPenalty: Float = 1
   ) {
-    precondition(temperature >= 0, "Sampler: temperature must be ≥ 0, got \(temperature)")
-    precondition(topK.map { $0 >= 1 } ?? true, "Sampler: top-k must be ≥ 1")
-    precondition(
-      topP.map { $0 > 0 && $0 <= 1 } ?? true, "Sampler: top-p must be in (0, 1]")
-    precondition(repetitionPenalty > 0, "Sampler: repetition penalty must be > 0")
+    require(temperature >= 0, "Sampler", "temperature must be ≥ 0, got \(temperature)")
+    require(topK.map { $0 >= 1 } ?? true, "Sampler", "top-k must be ≥ 1, got \(topK ?? 0)")
+    require(
+      topP.map { $0 > 0 && $0 <= 1 } ?? true, "Sampler", "top-p must be in (0, 1], got \(topP ?? 0)")
+    require(repetitionPenalty > 0, "Sampler", "repetition penalty must be > 0, got \(repetitionPenalty)")
     (self.temperature, self.topK, self.topP) = (temperature, topK, topP)
     self.repetitionPenalty = repetitionPenalty
   }
@@ -100,7 +100,7 @@ extension LanguageModel {
     _ prompt: [Int], maxNewTokens: Int, sampler: Sampler, stopTokens: Set<Int> = [],
     cached: Bool = true, using generator: inout SeededGenerator
   ) -> [Int] {
-    precondition(!prompt.isEmpty, "generate: the prompt needs at least one token")
+    require(!prompt.isEmpty, "generate", "the prompt needs at least one token")
     return withoutGradient {
       var text = prompt, new: [Int] = []
       let cache = cached ? KeyValueCache(layers: blocks.count) : nil

@@ -1,3 +1,4 @@
+import Autograd
 #if canImport(Glibc)
   import Glibc
 #elseif canImport(Darwin)
@@ -50,11 +51,11 @@ public struct BPETokenizer: Sendable, Equatable {
   }
 
   private mutating func append(_ pair: Pair) {
-    precondition(
+    require(
       pair.first < pieces.count && pair.second < pieces.count
         && !(Self.firstSpecialId..<Self.firstMergeId).contains(pair.first)
         && !(Self.firstSpecialId..<Self.firstMergeId).contains(pair.second),
-      "BPETokenizer: merge (\(pair.first), \(pair.second)) names an unknown or special id"
+      "BPETokenizer", "merge (\(pair.first), \(pair.second)) names an unknown or special id"
     )
     rank[pair] = merges.count
     merges.append(pair)
@@ -221,9 +222,9 @@ public struct BPETokenizer: Sendable, Equatable {
   /// The bytes `ids` stand for (special tokens as their names).
   public func bytes(of ids: [Int]) -> [UInt8] {
     ids.flatMap { id in
-      precondition(
+      require(
         id >= 0 && id < pieces.count,
-        "BPETokenizer: id \(id) is outside the vocabulary of \(pieces.count)")
+        "BPETokenizer", "id \(id) is outside the vocabulary of \(pieces.count)")
       return pieces[id]
     }
   }

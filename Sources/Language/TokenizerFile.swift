@@ -10,16 +10,18 @@ public struct TokenizerFileError: Error, CustomStringConvertible, Equatable {
 }
 
 extension BPETokenizer {
-  static let fileHeader = "mmi-bpe 1"
+  static let fileHeader = "mmi-bpe 2"
 
-  /// The tokenizer as text: a header, the special tokens, then one merge per line
-  /// ("first second", ids), in rank order.
+  /// The tokenizer as text: a header, the special tokens, one merge per line
+  /// ("first second", ids) in rank order, and last the CRC-32 of everything before it
+  /// (a merge id changed by a disk error would otherwise load as another tokenizer).
   public var fileContents: String {
     var lines = [Self.fileHeader, "specials \(Self.specialNames.count)"]
     lines += Self.specialNames
     lines.append("merges \(merges.count)")
     lines += merges.map { "\($0.first) \($0.second)" }
-    return lines.joined(separator: "\n") + "\n"
+    let body = lines.joined(separator: "\n") + "\n"
+    return body + "checksum \(hexadecimal(crc32(body.utf8)))\n"
   }
 
   /// Writes the tokenizer to `path` atomically (temporary file, then rename).
@@ -49,12 +51,26 @@ extension BPETokenizer {
     func fail(_ reason: String) -> TokenizerFileError {
       TokenizerFileError(path: path, reason: reason)
     }
-    let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(
-      String.init)
-    guard lines.first == fileHeader else {
+    guard text.hasPrefix(fileHeader + "\n") else {
       throw fail(
-        "the first line should be \"\(fileHeader)\"; this is not a tokenizer file")
+        text.hasPrefix("mmi-bpe ")
+          ? "written by another version of the book (the first line should be "
+            + "\"\(fileHeader)\"); run Chapter 6 again to write it anew"
+          : "the first line should be \"\(fileHeader)\"; this is not a tokenizer file")
     }
+    // The last line is the checksum of everything before it.
+    let bytes = Array(text.utf8)
+    let bodyEnd = (bytes.dropLast().lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
+    guard bytes.last == UInt8(ascii: "\n"),
+      String(decoding: bytes[bodyEnd...], as: UTF8.self)
+        == "checksum \(hexadecimal(crc32(bytes[..<bodyEnd])))\n"
+    else {
+      throw fail(
+        "its content does not match the checksum on its last line: it was cut off, "
+          + "damaged or edited. Run Chapter 6 again to write it anew")
+    }
+    let lines = String(decoding: bytes[..<bodyEnd], as: UTF8.self)
+      .split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     let specialCount = "specials \(specialNames.count)"
     guard lines.count > 2 + specialNames.count, lines[1] == specialCount,
       Array(lines[2..<(2 + specialNames.count)]) == specialNames

@@ -13,9 +13,9 @@ public final class MultiHeadAttention: Layer {
     width: Int, heads: Int, contextWidth: Int? = nil,
     using generator: inout SeededGenerator
   ) {
-    precondition(
+    require(
       width % heads == 0,
-      "MultiHeadAttention: width \(width) does not split into \(heads) heads")
+      "MultiHeadAttention", "width \(width) does not split into \(heads) heads")
     let context = contextWidth ?? width
     query = Linear(width, width, using: &generator)
     key = Linear(context, width, using: &generator)

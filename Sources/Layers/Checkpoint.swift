@@ -12,11 +12,13 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
   case cannotWrite(path: String, reason: String)
   case truncated(path: String, expectedBytes: Int, actualBytes: Int)
   case corruptHeader(path: String, reason: String)
-  case unsupportedType(name: String, dtype: String)
-  case missingTensor(name: String)
-  case unexpectedTensor(name: String)
-  case shapeMismatch(name: String, expected: [Int], found: [Int])
-  case optimizerMismatch(expected: String, found: String)
+  case unsupportedType(path: String, name: String, dtype: String)
+  case missingTensor(path: String, name: String)
+  case unexpectedTensor(path: String, name: String)
+  case shapeMismatch(path: String, name: String, expected: [Int], found: [Int])
+  case optimizerMismatch(path: String, expected: String, found: String)
+  case checksumMismatch(path: String)
+  case missingChecksum(path: String)
 
   public var description: String {
     switch self {
@@ -30,20 +32,28 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
         + "has \(actual); it was cut off while being copied or written. Use an earlier "
         + "checkpoint"
     case .corruptHeader(let path, let reason):
-      "checkpoint \(path) is not a valid safetensors file: \(reason)"
-    case .unsupportedType(let name, let dtype):
-      "checkpoint tensor \(name) has type \(dtype); only F32 is supported"
-    case .missingTensor(let name):
-      "checkpoint has no tensor \(name), which the model needs: was it saved from a "
-        + "different model or configuration?"
-    case .unexpectedTensor(let name):
-      "checkpoint tensor \(name) matches no parameter of the model (a different model "
-        + "or configuration?)"
-    case .shapeMismatch(let name, let expected, let found):
-      "checkpoint tensor \(name) has shape \(found), the model expects \(expected): "
-        + "the configurations differ"
-    case .optimizerMismatch(let expected, let found):
-      "checkpoint optimiser state is for \(found), not \(expected)"
+      "checkpoint \(path) is not a valid safetensors file: \(reason). It is damaged or "
+        + "not a checkpoint; delete it and run the chapter that writes it again"
+    case .unsupportedType(let path, let name, let dtype):
+      "checkpoint \(path): tensor \(name) has type \(dtype); only F32 is supported"
+    case .missingTensor(let path, let name):
+      "checkpoint \(path) has no tensor \(name), which the model needs: was it saved "
+        + "from a different model or configuration?"
+    case .unexpectedTensor(let path, let name):
+      "checkpoint \(path): tensor \(name) matches no parameter of the model (a "
+        + "different model or configuration?)"
+    case .shapeMismatch(let path, let name, let expected, let found):
+      "checkpoint \(path): tensor \(name) has shape \(found), the model expects "
+        + "\(expected): the configurations differ"
+    case .optimizerMismatch(let path, let expected, let found):
+      "checkpoint \(path): optimiser state is for \(found), not \(expected)"
+    case .checksumMismatch(let path):
+      "checkpoint \(path) is damaged: its bytes do not match the checksum written with "
+        + "them (a disk or copy error, or an edit). Delete it and run the chapter that "
+        + "writes it again"
+    case .missingChecksum(let path):
+      "checkpoint \(path) has no checksum: it was written by an older version of the "
+        + "book or another tool. Delete it and run the chapter that writes it again"
     }
   }
 }
@@ -100,9 +110,14 @@ public enum SafeTensors {
   }
   // MARK: end
 
-  /// Parses the bytes of a safetensors file; `path` only names it in errors.
+  /// The metadata key of the CRC-32 that `write` seals a file with.
+  public static let checksumKey = "mmi.crc32"
+
+  /// Parses the bytes of a safetensors file; `path` only names it in errors. A file
+  /// sealed by `write` is checked against its checksum; one without a checksum (from
+  /// another tool) is refused only if `requiresChecksum`.
   public static func decode(
-    _ bytes: [UInt8], path: String = "<memory>"
+    _ bytes: [UInt8], path: String = "<memory>", requiresChecksum: Bool = false
   ) throws
     -> (tensors: [String: Tensor], metadata: [String: String])
   {
@@ -113,7 +128,8 @@ public enum SafeTensors {
     let headerSize = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
     guard headerSize <= UInt64(bytes.count - 8) else {
       throw CheckpointError.truncated(
-        path: path, expectedBytes: 8 + Int(clamping: headerSize),
+        path: path,
+        expectedBytes: headerSize > UInt64(Int.max - 8) ? Int.max : 8 + Int(headerSize),
         actualBytes: bytes.count)
     }
     let dataStart = 8 + Int(headerSize)
@@ -149,18 +165,26 @@ public enum SafeTensors {
           path: path, reason: "entry \(name) is malformed")
       }
       guard dtype == "F32" else {
-        throw CheckpointError.unsupportedType(name: name, dtype: dtype)
+        throw CheckpointError.unsupportedType(path: path, name: name, dtype: dtype)
       }
       let shape = dims.compactMap { if case .integer(let n) = $0 { n } else { nil } }
-      guard shape.count == dims.count, end >= begin,
-        end - begin == shape.reduce(1, *) * 4
+      // A header may lie: the element count is computed without overflow, and checked
+      // against the file's length before anything is allocated.
+      let count = shape.reduce(Optional(1)) { product, size in
+        product.flatMap { p in
+          let (next, overflow) = p.multipliedReportingOverflow(by: size)
+          return overflow ? nil : next
+        }
+      }
+      guard shape.count == dims.count, end >= begin, let count,
+        count <= Int.max / 4, end - begin == count * 4
       else {
         throw CheckpointError.corruptHeader(
           path: path,
           reason: "entry \(name): shape \(shape) does not fill bytes \(begin)..<\(end)")
       }
       expectedEnd = max(expectedEnd, end)
-      guard dataStart + end <= bytes.count else {
+      guard end <= bytes.count - dataStart else {
         throw CheckpointError.truncated(
           path: path, expectedBytes: dataStart + end,
           actualBytes: bytes.count)
@@ -179,7 +203,35 @@ public enum SafeTensors {
         path: path,
         reason: "\(bytes.count - dataStart - expectedEnd) bytes after the last tensor")
     }
+    if let checksum = metadata[checksumKey] {
+      guard let digits = checksumDigits(in: bytes, checksum: checksum),
+        Self.checksum(of: bytes, digits: digits) == checksum
+      else {
+        throw CheckpointError.checksumMismatch(path: path)
+      }
+      metadata[checksumKey] = nil
+    } else if requiresChecksum {
+      throw CheckpointError.missingChecksum(path: path)
+    }
     return (tensors, metadata)
+  }
+
+  /// Where the eight digits of the header entry `"mmi.crc32":"<checksum>"` sit in a
+  /// file's bytes; nil if the entry is not near the start (the metadata comes first).
+  static func checksumDigits(in bytes: [UInt8], checksum: String) -> Range<Int>? {
+    let entry = Array("\"\(checksumKey)\":\"\(checksum)\"".utf8)
+    guard checksum.utf8.count == 8, bytes.count >= 8 + entry.count else { return nil }
+    let last = min(bytes.count - entry.count, 8 + 4096)
+    let start = (8...last).first { bytes[$0..<($0 + entry.count)].elementsEqual(entry) }
+    return start.map { ($0 + entry.count - 9)..<($0 + entry.count - 1) }
+  }
+
+  /// The CRC-32 of a whole file with its checksum's digits read as zeros, so that the
+  /// checksum can be written into the file it covers.
+  static func checksum(of bytes: [UInt8], digits: Range<Int>) -> String {
+    var zeroed = bytes
+    zeroed.replaceSubrange(digits, with: repeatElement(UInt8(ascii: "0"), count: 8))
+    return hexadecimal(crc32(zeroed))
   }
 
   /// Writes atomically: to a temporary file in the same folder, flushed to disk, then
@@ -188,7 +240,12 @@ public enum SafeTensors {
     _ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:],
     to path: String
   ) throws {
-    let bytes = encode(tensors, metadata: metadata)
+    // Sealed with a CRC-32 of the whole file: a damaged copy never loads silently.
+    var sealedMetadata = metadata
+    sealedMetadata[checksumKey] = "00000000"
+    var bytes = encode(tensors, metadata: sealedMetadata)
+    let digits = checksumDigits(in: bytes, checksum: "00000000")!
+    bytes.replaceSubrange(digits, with: Array(checksum(of: bytes, digits: digits).utf8))
     do {
       try writeFileAtomically(bytes, to: path)
     } catch {
@@ -196,9 +253,9 @@ public enum SafeTensors {
     }
   }
 
-  /// Reads and decodes a file.
+  /// Reads and decodes a file (see `decode` for the checksum).
   public static func read(
-    from path: String
+    from path: String, requiresChecksum: Bool = false
   ) throws
     -> (tensors: [String: Tensor], metadata: [String: String])
   {
@@ -208,7 +265,7 @@ public enum SafeTensors {
     } catch {
       throw CheckpointError.cannotOpen(path: path, reason: error.reason)
     }
-    return try decode(bytes, path: path)
+    return try decode(bytes, path: path, requiresChecksum: requiresChecksum)
   }
 }
 
@@ -235,25 +292,24 @@ extension Layer {
   public func load(
     from path: String, optimizer: Optimizer? = nil
   ) throws -> [String: String] {
-    let (tensors, metadata) = try SafeTensors.read(from: path)
+    let (tensors, metadata) = try SafeTensors.read(from: path, requiresChecksum: true)
     let parameters = namedParameters
     for (name, parameter) in parameters {
       guard let saved = tensors[name] else {
-        throw CheckpointError.missingTensor(name: name)
+        throw CheckpointError.missingTensor(path: path, name: name)
       }
       guard saved.shape == parameter.shape else {
         throw CheckpointError.shapeMismatch(
-          name: name, expected: parameter.shape,
-          found: saved.shape)
+          path: path, name: name, expected: parameter.shape, found: saved.shape)
       }
     }
     let known = Set(parameters.map(\.name))
     for name in tensors.keys.sorted()
     where !known.contains(name) && !name.hasPrefix("optimizer.") {
-      throw CheckpointError.unexpectedTensor(name: name)
+      throw CheckpointError.unexpectedTensor(path: path, name: name)
     }
     for (name, parameter) in parameters { parameter.assign(tensors[name]!.data) }
-    try optimizer?.restore(tensors: tensors, metadata: metadata)
+    try optimizer?.restore(tensors: tensors, metadata: metadata, path: path)
     return metadata
   }
 }

@@ -147,16 +147,17 @@ public func convolve(
   _ x: Tensor, _ weight: Tensor, stride: Int = 1, padding: Int = 0
 ) -> Tensor {
   let what = "convolve(\(x.shape), kernel \(weight.shape))"
-  precondition(
-    x.rank == 4 && weight.rank == 4, "\(what): needs [B, C, H, W] and [O, C, k, k]")
-  precondition(
+  require(
+    x.rank == 4 && weight.rank == 4, "\(what)", "needs [B, C, H, W] and [O, C, k, k]")
+  require(
     weight.shape[1] == x.shape[1] && weight.shape[2] == weight.shape[3],
-    "\(what): kernel must be [O, \(x.shape[1]), k, k]")
+    "\(what)", "kernel must be [O, \(x.shape[1]), k, k]")
   let (batch, outChannels) = (x.shape[0], weight.shape[0])
   let g = ConvolutionGeometry(  // one image
     batch: 1, channels: x.shape[1], height: x.shape[2], width: x.shape[3],
     kernel: weight.shape[2], stride: stride, padding: padding)
-  precondition(g.outHeight > 0 && g.outWidth > 0, "\(what): the kernel does not fit")
+  require(g.outHeight > 0 && g.outWidth > 0, "\(what)",
+    "a \(weight.shape[2])×\(weight.shape[3]) kernel does not fit the padded input")
   let (inSize, outSize) = (x.count / max(batch, 1), outChannels * g.positions)
   // Reused for every image; unfolding writes every entry, so no zeroing first.
   var columns = uninitializedArray(g.patchSize * g.positions) { _ in }  // [C·k·k, P]
@@ -250,7 +251,7 @@ public final class Conv2d: Layer {
 /// Followed by a convolution it is the U-Net's learned upsampling (it avoids the
 /// checkerboard artefacts of transposed convolutions).
 public func upsampleNearest(_ x: Tensor, factor: Int) -> Tensor {
-  precondition(x.rank == 4, "upsampleNearest: needs [B, C, H, W], got \(x.shape)")
+  require(x.rank == 4, "upsampleNearest", "needs [B, C, H, W], got \(x.shape)")
   let (planes, h, w) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3])
   let (oh, ow) = (h * factor, w * factor)
   let out = uninitializedArray(planes * oh * ow) { o in
@@ -283,9 +284,9 @@ public func upsampleNearest(_ x: Tensor, factor: Int) -> Tensor {
 /// Average pooling over f×f blocks: [B, C, H, W] → [B, C, H/f, W/f], built from
 /// reshaping and a mean so that autograd gives the backward.
 public func averagePool(_ x: Tensor, factor: Int) -> Tensor {
-  precondition(
+  require(
     x.rank == 4 && x.shape[2] % factor == 0 && x.shape[3] % factor == 0,
-    "averagePool: needs [B, C, H, W] with H and W divisible by \(factor), "
+    "averagePool", "needs [B, C, H, W] with H and W divisible by \(factor), "
       + "got \(x.shape)")
   let (b, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
   return x.reshaped([b, c, h / factor, factor, w / factor, factor])

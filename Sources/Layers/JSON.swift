@@ -60,6 +60,10 @@ struct JSONParser {
   struct Failure: Error { let message: String }
   let bytes: [UInt8]
   var position = 0
+  /// Objects and arrays open around the current position. A safetensors header nests
+  /// three deep; a hostile file nesting thousands deep must not exhaust the stack.
+  var depth = 0
+  static let maximumDepth = 32
 
   init(_ bytes: [UInt8]) { self.bytes = bytes }
 
@@ -95,8 +99,11 @@ struct JSONParser {
     skipSpace()
     guard position < bytes.count else { throw failure("unexpected end") }
     switch bytes[position] {
-    case UInt8(ascii: "{"): return try object()
-    case UInt8(ascii: "["): return try array()
+    case UInt8(ascii: "{"), UInt8(ascii: "["):
+      guard depth < Self.maximumDepth else { throw failure("nested too deeply") }
+      depth += 1
+      defer { depth -= 1 }
+      return bytes[position] == UInt8(ascii: "{") ? try object() : try array()
     case UInt8(ascii: "\""): return .string(try string())
     case UInt8(ascii: "0")...UInt8(ascii: "9"): return .integer(try integer())
     default: throw failure("unexpected character")

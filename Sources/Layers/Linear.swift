@@ -55,9 +55,9 @@ public final class Dropout: TrainingModeLayer {
   var generator: SeededGenerator
 
   public init(_ probability: Float, using generator: inout SeededGenerator) {
-    precondition(
+    require(
       probability >= 0 && probability < 1,
-      "Dropout probability must be in [0, 1), got \(probability)")
+      "Dropout", "probability must be in [0, 1), got \(probability)")
     self.probability = probability
     self.generator = SeededGenerator(seed: generator.next())
   }

@@ -38,9 +38,9 @@ public func layerNormalized(
   _ x: Tensor, gain: Tensor, bias: Tensor, epsilon: Float
 ) -> Tensor {
   let width = x.shape[x.rank - 1]
-  precondition(
+  require(
     gain.shape == [width] && bias.shape == [width],
-    "layerNormalized: gain and bias must be [\(width)] for input \(x.shape)")
+    "layerNormalized", "gain and bias must be [\(width)] for input \(x.shape)")
   let rows = x.count / width
   var normalised = [Float](repeating: 0, count: x.count)  // x̂
   var inverseDeviation = [Float](repeating: 0, count: rows)  // 1/σ per row
@@ -143,9 +143,9 @@ public final class GroupNorm: Layer {
   public let epsilon: Float
 
   public init(groups: Int, channels: Int, epsilon: Float = 1e-5) {
-    precondition(
+    require(
       channels % groups == 0,
-      "GroupNorm: \(channels) channels do not split into \(groups) groups")
+      "GroupNorm", "\(channels) channels do not split into \(groups) groups")
     weight = Tensor.ones([channels], requiresGrad: true)
     bias = Tensor.zeros([channels], requiresGrad: true)
     self.groups = groups
@@ -172,9 +172,9 @@ public final class GroupNorm: Layer {
   }
 
   func checkShape(_ x: Tensor) {
-    precondition(
+    require(
       x.rank >= 2 && x.shape[1] == weight.count,
-      "GroupNorm(\(weight.count) channels): input \(x.shape) needs shape "
+      "GroupNorm(\(weight.count) channels)", "input \(x.shape) needs shape "
         + "[B, \(weight.count), ...]")
   }
 }
@@ -187,9 +187,9 @@ public func groupNormalized(
   _ x: Tensor, groups: Int, gain: Tensor, bias: Tensor, epsilon: Float
 ) -> Tensor {
   let channels = x.shape[1]
-  precondition(
+  require(
     channels % groups == 0 && gain.shape == [channels] && bias.shape == [channels],
-    "groupNormalized: \(channels) channels, \(groups) groups, gain \(gain.shape)")
+    "groupNormalized", "\(channels) channels, \(groups) groups, gain \(gain.shape)")
   let spatial = x.count / (x.shape[0] * channels)  // values per channel
   let perGroup = channels / groups
   let blockSize = perGroup * spatial

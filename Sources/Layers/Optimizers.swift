@@ -34,8 +34,8 @@ public protocol Optimizer: AnyObject {
   func step(learningRate: Float)
   /// The optimiser's state as named tensors plus metadata, for checkpoints.
   func state() -> (tensors: [(name: String, tensor: Tensor)], metadata: [String: String])
-  /// Restores a state saved by `state()`.
-  func restore(tensors: [String: Tensor], metadata: [String: String]) throws
+  /// Restores a state saved by `state()`; `path` names the checkpoint in errors.
+  func restore(tensors: [String: Tensor], metadata: [String: String], path: String) throws
 }
 
 extension Optimizer {
@@ -87,8 +87,10 @@ public final class SGD: Optimizer {
     return (tensors, ["optimizer": "SGD", "optimizer.steps": String(stepCount)])
   }
 
-  public func restore(tensors: [String: Tensor], metadata: [String: String]) throws {
-    stepCount = try restoredStepCount(metadata, expecting: "SGD")
+  public func restore(
+    tensors: [String: Tensor], metadata: [String: String], path: String
+  ) throws {
+    stepCount = try restoredStepCount(metadata, expecting: "SGD", path: path)
     velocity = restoredBuffers(tensors, prefix: "optimizer.velocity.")
   }
 }
@@ -157,20 +159,23 @@ public final class AdamW: Optimizer {
     return (tensors, ["optimizer": "AdamW", "optimizer.steps": String(stepCount)])
   }
 
-  public func restore(tensors: [String: Tensor], metadata: [String: String]) throws {
-    stepCount = try restoredStepCount(metadata, expecting: "AdamW")
+  public func restore(
+    tensors: [String: Tensor], metadata: [String: String], path: String
+  ) throws {
+    stepCount = try restoredStepCount(metadata, expecting: "AdamW", path: path)
     mean = restoredBuffers(tensors, prefix: "optimizer.mean.")
     meanSquare = restoredBuffers(tensors, prefix: "optimizer.meanSquare.")
   }
 }
 
-func restoredStepCount(_ metadata: [String: String], expecting kind: String) throws -> Int
-{
+func restoredStepCount(
+  _ metadata: [String: String], expecting kind: String, path: String
+) throws -> Int {
   guard metadata["optimizer"] == kind,
     let steps = metadata["optimizer.steps"].flatMap({ Int($0) })
   else {
     throw CheckpointError.optimizerMismatch(
-      expected: kind, found: metadata["optimizer"] ?? "no optimizer state")
+      path: path, expected: kind, found: metadata["optimizer"] ?? "no optimizer state")
   }
   return steps
 }

@@ -19,10 +19,10 @@ import Autograd
 /// beyond the border.
 public func bilinearSample(_ values: Tensor, at locations: Tensor) -> Tensor {
   let what = "bilinearSample(\(values.shape), at: \(locations.shape))"
-  precondition(
+  require(
     values.rank == 4 && locations.rank == 3 && locations.shape[2] == 2
       && locations.shape[0] == values.shape[0],
-    "\(what): needs values [G, H, W, C] and locations [G, Q, 2]")
+    "\(what)", "needs values [G, H, W, C] and locations [G, Q, 2]")
   let (groups, height, width, channels) =
     (values.shape[0], values.shape[1], values.shape[2], values.shape[3])
   let queries = locations.shape[1]

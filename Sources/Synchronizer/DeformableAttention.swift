@@ -25,9 +25,9 @@ public final class DeformableAttention: Layer {
     width: Int, heads: Int, levels: Int = 1, points: Int = 4,
     using generator: inout SeededGenerator
   ) {
-    precondition(
+    require(
       width % heads == 0,
-      "DeformableAttention: \(width) channels do not "
+      "DeformableAttention", "\(width) channels do not "
         + "split into \(heads) heads")
     (self.heads, self.levels, self.points) = (heads, levels, points)
     samplingOffsets = Linear(
@@ -60,9 +60,9 @@ public final class DeformableAttention: Layer {
   public func callAsFunction(
     _ queries: Tensor, reference: Tensor, maps: [Tensor]
   ) -> Tensor {
-    precondition(
+    require(
       maps.count == levels,
-      "DeformableAttention: \(maps.count) maps for "
+      "DeformableAttention", "\(maps.count) maps for "
         + "\(levels) levels")
     let (b, t, c) = (queries.shape[0], queries.shape[1], queries.shape[2])
     let (h, l, p, d) = (heads, levels, points, c / heads)

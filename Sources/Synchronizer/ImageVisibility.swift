@@ -1,3 +1,5 @@
+import Autograd
+
 // MARK: book:visibility
 /// Which images each token may look at, in a packed sequence of several documents.
 ///
@@ -7,9 +9,9 @@
 public func imageVisibility(
   tokenDocuments: [Int], imageStarts: [Int], imageDocuments: [Int]
 ) -> [Bool] {
-  precondition(
+  require(
     imageStarts.count == imageDocuments.count,
-    "imageVisibility: \(imageStarts.count) image starts but "
+    "imageVisibility", "\(imageStarts.count) image starts but "
       + "\(imageDocuments.count) image documents")
   let n = imageStarts.count
   var visible = [Bool](repeating: false, count: tokenDocuments.count * n)

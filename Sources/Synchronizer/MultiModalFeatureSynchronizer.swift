@@ -85,8 +85,15 @@ public final class MultiModalFeatureSynchronizer: Layer {
   ) -> Tensor {
     let c = configuration
     let (b, t) = (x.shape[0], x.shape[1])
-    precondition(
-      maps.count == c.levels, "MMFS: \(maps.count) maps for \(c.levels) levels")
+    require(
+      maps.count == c.levels, "MMFS", "\(maps.count) maps for \(c.levels) levels")
+    for map in maps {
+      require(
+        map.rank == 5 && map.shape[0] == b && map.shape[1] == maps[0].shape[1]
+          && map.shape[2] == c.valueWidth, "MMFS",
+        "each map must be [B, N, C, H, W] = [\(b), N, \(c.valueWidth), H, W] with the "
+          + "same N at every level, got \(maps.map(\.shape))")
+    }
     let n = maps[0].shape[1]
     let (h, p) = (c.heads, c.points)
     let d = c.attentionWidth / h
@@ -123,8 +130,8 @@ public final class MultiModalFeatureSynchronizer: Layer {
     let c = configuration
     let (b, t) = (x.shape[0], x.shape[1])
     let (h, p, l) = (c.heads, c.points, c.levels)
-    precondition(
-      visible.count == b * t * n, "MMFS: visibility needs \(b)×\(t)×\(n) flags")
+    require(
+      visible.count == b * t * n, "MMFS", "visibility needs \(b)×\(t)×\(n) flags")
 
     // Per-image queries: the token's query plus the image's recency embedding.
     var recencies: [Int] = []
@@ -132,9 +139,9 @@ public final class MultiModalFeatureSynchronizer: Layer {
       let rows = Array(visible[(batch * t * n)..<((batch + 1) * t * n)])
       recencies += recencyIndices(rows, images: n)
     }
-    precondition(
+    require(
       (recencies.max() ?? 0) < c.maxImages,
-      "MMFS: a token sees \(recencies.max() ?? 0) images, but the recency embedding has "
+      "MMFS", "a token sees \(recencies.max() ?? 0) images, but the recency embedding has "
         + "room for \(c.maxImages - 1); raise SynchronizerConfiguration.maxImages")
     let queries =
       queryProjection(x).reshaped([b, t, 1, c.queryWidth])

@@ -13,7 +13,7 @@ import Autograd
 /// positions get similar codes, and any shift is a fixed rotation of each (sin, cos)
 /// pair, which attention can learn to read.
 public func sinCosPositions(channels: Int, height: Int, width: Int) -> Tensor {
-  precondition(channels % 4 == 0, "sinCosPositions: channels must be a multiple of 4")
+  require(channels % 4 == 0, "sinCosPositions", "channels must be a multiple of 4, got \(channels)")
   let quarter = channels / 4
   var codes = [Float](repeating: 0, count: channels * height * width)
   for y in 0..<height {

@@ -1,4 +1,5 @@
 import Foundation
+import Layers
 import Testing
 
 @testable import Language
@@ -100,13 +101,25 @@ struct TokenizerTests {
     let good = tokenizer.fileContents
     #expect(reason(good) == "no error")
     #expect(reason("hello\n").contains("not a tokenizer file"))
-    let lines = good.split(separator: "\n").map(String.init)
-    #expect(reason(lines.dropLast(3).joined(separator: "\n")).contains("cut off"))
+    #expect(reason("mmi-bpe 1\nspecials 0\n").contains("another version"))
+    var lines = good.split(separator: "\n").map(String.init)
+    let checksumLine = lines.removeLast()
+    // A cut-off or edited file fails its checksum...
+    #expect(reason(lines.dropLast(3).joined(separator: "\n") + "\n" + checksumLine + "\n")
+      .contains("checksum"))
+    // ...and a file whose checksum was recomputed after a bad edit fails the checks of
+    // its content.
+    func resealed(_ lines: [String]) -> String {
+      let body = lines.joined(separator: "\n") + "\n"
+      return body + "checksum \(hexadecimal(crc32(body.utf8)))\n"
+    }
+    #expect(reason(resealed(lines)) == "no error")
+    #expect(reason(resealed(Array(lines.dropLast(3)))).contains("cut off"))
     var bad = lines
     bad[bad.count - 1] = "99999 3"
-    #expect(reason(bad.joined(separator: "\n")).contains("two ids"))
+    #expect(reason(resealed(bad)).contains("two ids"))
     bad[bad.count - 1] = "256 3"  // a special token cannot be merged
-    #expect(reason(bad.joined(separator: "\n")).contains("two ids"))
+    #expect(reason(resealed(bad)).contains("two ids"))
     #expect(throws: TokenizerFileError.self) {
       _ = try BPETokenizer.load(from: "/nonexistent/tokenizer.txt")
     }

@@ -91,7 +91,7 @@ struct CheckpointTests {
     defer { unlink(path) }
     let model = TinyModel()
     try SafeTensors.write(Array(model.namedParameters.dropLast()), to: path)
-    #expect(throws: CheckpointError.missingTensor(name: "second.bias")) {
+    #expect(throws: CheckpointError.missingTensor(path: path, name: "second.bias")) {
       try model.load(from: path)
     }
     var wrong = model.namedParameters
@@ -100,14 +100,14 @@ struct CheckpointTests {
     let before = model.first.weight.data
     #expect(
       throws: CheckpointError.shapeMismatch(
-        name: "first.weight", expected: [4, 3],
+        path: path, name: "first.weight", expected: [4, 3],
         found: [5, 3])
     ) {
       try model.load(from: path)
     }
     #expect(model.first.weight.data == before)  // nothing was half-loaded
     let message = CheckpointError.shapeMismatch(
-      name: "first.weight", expected: [4, 3],
+      path: path, name: "first.weight", expected: [4, 3],
       found: [5, 3]
     ).description
     #expect(
@@ -121,7 +121,7 @@ struct CheckpointTests {
     let model = TinyModel()
     try SafeTensors.write(
       model.namedParameters + [("third.weight", Tensor([1]))], to: path)
-    #expect(throws: CheckpointError.unexpectedTensor(name: "third.weight")) {
+    #expect(throws: CheckpointError.unexpectedTensor(path: path, name: "third.weight")) {
       try model.load(from: path)
     }
   }
