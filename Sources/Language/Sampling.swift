@@ -25,9 +25,11 @@ public struct Sampler: Sendable {
     repetitionPenalty: Float = 1
   ) {
     require(temperature >= 0, "Sampler", "temperature must be ≥ 0, got \(temperature)")
-    require(topK.map { $0 >= 1 } ?? true, "Sampler", "top-k must be ≥ 1, got \(topK ?? 0)")
     require(
-      topP.map { $0 > 0 && $0 <= 1 } ?? true, "Sampler", "top-p must be in (0, 1], got \(topP ?? 0)")
+      topK.map { $0 >= 1 } ?? true, "Sampler", "top-k must be ≥ 1, got \(topK ?? 0)")
+    require(
+      topP.map { $0 > 0 && $0 <= 1 } ?? true, "Sampler",
+      "top-p must be in (0, 1], got \(topP ?? 0)")
     require(repetitionPenalty > 0, "Sampler", "repetition penalty must be > 0, got \(repetitionPenalty)")
     (self.temperature, self.topK, self.topP) = (temperature, topK, topP)
     self.repetitionPenalty = repetitionPenalty

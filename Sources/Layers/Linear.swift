@@ -21,6 +21,9 @@ public final class Linear: Layer {
   }
 
   public func callAsFunction(_ x: Tensor) -> Tensor {
+    require(
+      x.shape.last == weight.shape[1], "Linear(\(weight.shape[1]) → \(weight.shape[0]))",
+      "input \(describe(x.shape)) must end in \(weight.shape[1]) features")
     let y = matmul(x, weight, transposingB: true)  // [..., out]
     return bias.map { y + $0 } ?? y
   }
