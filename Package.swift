@@ -20,7 +20,9 @@ let package = Package(
 
     // The library, in chapter order: a module imports only earlier ones.
     .target(name: "CSupport"),
-    .target(name: "Autograd", dependencies: ["COpenBLAS", "CSupport"]),
+    // The one seam to the operating system (the C library, files).
+    .target(name: "Platform"),
+    .target(name: "Autograd", dependencies: ["Platform", "COpenBLAS", "CSupport"]),
     .target(name: "Layers", dependencies: ["Autograd"]),
     .target(name: "Datasets", dependencies: ["Autograd"]),
     .target(name: "Vision", dependencies: ["Autograd", "Layers"]),

@@ -1,9 +1,5 @@
 // Solutions to the exercises of Chapter 6.
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 public enum Chapter06Solutions {
   /// Count every adjacent pair, weighted by the word's count; take the largest count,

@@ -1,9 +1,5 @@
 // Solutions to the exercises of Chapter 7.
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 public enum Chapter07Solutions {
   /// ᾱ_t multiplies (1 − β) for steps 0 through t (inclusive: t = 0 is one step in).

@@ -25,19 +25,14 @@ find the right caption for at least 80% of held-out images among 32 candidates (
 by chance), and name the colour and shape of a lone object far above chance; the
 run below prints what it reached. Peak memory stays under 300 MB.
 */
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Autograd
 import Datasets
 import Layers
 import Notebook
 import Vision
 
-var chapter = Chapter.begin(number: 3, title: "The Vision Transformer, and a world")
-if let exercise = chapter.options.exercise {
-  exit(checkChapter03Exercise(exercise) ? 0 : 1)
-}
+var chapter = Chapter.begin(number: 3, title: "The Vision Transformer, and a world",
+                            exercises: checkChapter03Exercise)
 /*:
 ## A world of shapes
 
@@ -460,7 +455,6 @@ stretched to the image's size).](Figures/ch03-pyramid.png){width=80%}
 Later chapters freeze this encoder. We save the ViT and the pyramid together; the file
 reloads to identical features (the test suite checks this on a fresh model).
 */
-mkdir("Checkpoints", 0o755)
 let encoderPath = chapter.options.full
   ? "Checkpoints/ch03-encoder.safetensors" : "Checkpoints/ch03-encoder-quick.safetensors"
 try encoder.save(to: encoderPath, metadata: ["model": "ImageEncoder", "chapter": "3",

@@ -16,9 +16,6 @@ trains each probe briefly; `--full` trains longer on more scenes (a minute or tw
 The run prints a table and a figure of accuracy against the number of tokens K; the
 chapter's conclusions are drawn from whatever it prints.
 */
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Autograd
 import Datasets
 import Layers
@@ -26,10 +23,8 @@ import Notebook
 import Resampler
 import Vision
 
-var chapter = Chapter.begin(number: 4, title: "The Perceiver Resampler")
-if let exercise = chapter.options.exercise {
-  exit(checkChapter04Exercise(exercise) ? 0 : 1)
-}
+var chapter = Chapter.begin(number: 4, title: "The Perceiver Resampler",
+                            exercises: checkChapter04Exercise)
 /*:
 ## K learned queries
 
@@ -49,13 +44,8 @@ Whatever the image held, K vectors come out:
 */
 // The full run prefers Chapter 3's fully trained encoder; the quick run uses the quick
 // one, so that its transcript does not depend on whether a full run happened before.
-let encoder: ImageEncoder, encoderPath: String
-do {
-  (encoder, encoderPath) = try ImageEncoder.savedByChapter3(full: chapter.options.full,
-                                                            using: &chapter.generator)
-} catch {
-  writeToStandardError("\(error)\n")
-  exit(1)
+let (encoder, encoderPath) = orStop {
+  try ImageEncoder.savedByChapter3(full: chapter.options.full, using: &chapter.generator)
 }
 show("loaded", encoderPath, "(\(encoder.parameterCount) parameters), frozen")
 

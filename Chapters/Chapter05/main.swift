@@ -22,9 +22,6 @@ tokens alone on the exact position of an object, the paper's claim in miniature 
 Table 6a), and whether a question about the earlier of two images can be answered
 through the recency embedding.
 */
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Autograd
 import Datasets
 import Layers
@@ -33,10 +30,8 @@ import Resampler
 import Synchronizer
 import Vision
 
-var chapter = Chapter.begin(number: 5, title: "The Multi-Modal Feature Synchronizer")
-if let exercise = chapter.options.exercise {
-  exit(checkChapter05Exercise(exercise) ? 0 : 1)
-}
+var chapter = Chapter.begin(number: 5, title: "The Multi-Modal Feature Synchronizer",
+                            exercises: checkChapter05Exercise)
 /*:
 ## Reading a map between its pixels
 
@@ -129,14 +124,9 @@ feature pyramid. Three arms learn, with the same data, steps and optimiser:
 */
 // The full run prefers Chapter 3's fully trained encoder; the quick run uses the quick
 // one, so that its transcript does not depend on whether a full run happened before.
-let encoder: ImageEncoder
-do {
-  encoder = try ImageEncoder.savedByChapter3(full: chapter.options.full,
-                                             using: &chapter.generator).encoder
-} catch {
-  writeToStandardError("\(error)\n")
-  exit(1)
-}
+let encoder = orStop {
+  try ImageEncoder.savedByChapter3(full: chapter.options.full, using: &chapter.generator)
+}.encoder
 
 /// ViT tokens [B, 64, C] with the 2-D position code of their 8×8 grid added.
 func withPositions(_ tokens: Tensor) -> Tensor {

@@ -23,19 +23,14 @@ evaluation, under 300 MB of memory) and records its results for the book: well o
 nine in ten of its samples should be read by Chapter 2's classifier as the digit that
 was asked for.
 */
-#if canImport(Glibc)
-  import Glibc
-#endif
 import Autograd
 import Datasets
 import Diffusion
 import Layers
 import Notebook
 
-var chapter = Chapter.begin(number: 7, title: "Denoising diffusion")
-if let exercise = chapter.options.exercise {
-  exit(checkChapter07Exercise(exercise) ? 0 : 1)
-}
+var chapter = Chapter.begin(number: 7, title: "Denoising diffusion",
+                            exercises: checkChapter07Exercise)
 /*:
 ## Digits as images
 
@@ -268,8 +263,9 @@ averaged weights, 10 DDIM steps and guidance 3) and ask Chapter 2's classifier, 
 is introduced below, what it reads; this shows how long the condition takes to be
 learned.
 */
-let (judge, judgePath) = try DigitCNN.savedByChapter2(full: chapter.options.full,
-                                                    using: &modelRandom)
+let (judge, judgePath) = orStop {
+  try DigitCNN.savedByChapter2(full: chapter.options.full, using: &modelRandom)
+}
 /// Draws one image of each digit in `asked` with `model`, 8 prompts at a time (a
 /// U-Net call on 16 images costs less per image than one on 100: see `make bench`).
 func draw(_ asked: [Int], _ model: DiffusionModel, _ prompt: DigitPrompt, steps: Int,

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// Stops the program with a message that names the operation, what it expected and
 /// what it got, in every build configuration.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// A number with `digits` significant digits, the way the book prints results:
 /// 0.1235, 12.35, 1235, 1.235e+06. Trailing zeros after the point are dropped.

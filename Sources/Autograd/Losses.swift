@@ -177,11 +177,7 @@ public func meanSquaredError(_ prediction: Tensor, _ target: Tensor) -> Tensor {
   return (difference * difference).mean()
 }
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// softmax of one contiguous row, in passes the compiler can vectorise: the maximum and
 /// the sum use eight independent accumulators (one running total would be a chain of

@@ -3,9 +3,7 @@ import Autograd
 import COpenBLAS
 import Notebook
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 /// `make bench`: how fast the engine is, against the baselines it should reach.
 @main

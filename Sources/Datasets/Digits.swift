@@ -1,10 +1,6 @@
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// The UCI handwritten digits (Alpaydin and Kaynak, 1998; CC BY 4.0), as shipped in
 /// `Data/digits.csv`: 1,797 greyscale images of 8×8 pixels with values 0–16, and labels.

@@ -14,11 +14,15 @@ public struct FeatureStatistics: Sendable {
   /// Statistics of `features` (N vectors of D numbers; N ≥ 2): the covariance divides
   /// by N − 1.
   public init(_ features: [[Float]]) {
-    require(features.count >= 2, "FeatureStatistics", "need at least two vectors, got \(features.count)")
+    require(
+      features.count >= 2, "FeatureStatistics",
+      "need at least two vectors, got \(features.count)")
     let n = features.count, d = features[0].count
     var mean = [Double](repeating: 0, count: d)
     for vector in features {
-      require(vector.count == d, "FeatureStatistics", "vectors of different widths (\(d) and \(vector.count))")
+      require(
+        vector.count == d, "FeatureStatistics",
+        "vectors of different widths (\(d) and \(vector.count))")
       for i in 0..<d { mean[i] += Double(vector[i]) / Double(n) }
     }
     var covariance = [Double](repeating: 0, count: d * d)

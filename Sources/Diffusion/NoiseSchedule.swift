@@ -1,10 +1,6 @@
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// The forward (noising) process of a denoising diffusion model (Ho et al., 2020) and
 /// the two ways back used in this book: DDPM's ancestral sampling and DDIM's (Song et
@@ -68,7 +64,8 @@ public struct NoiseSchedule: Sendable, Equatable {
     require(
       t.count == x0.shape[0], "noised", "\(t.count) timesteps for batch \(x0.shape[0])")
     require(
-      t.allSatisfy { (0..<steps).contains($0) }, "noised", "timesteps must lie in 0..<\(steps), got \(t.filter { !(0..<steps).contains($0) })")
+      t.allSatisfy { (0..<steps).contains($0) }, "noised",
+      "timesteps must lie in 0..<\(steps), got \(t.filter { !(0..<steps).contains($0) })")
     let perExample = [Int](repeating: 1, count: x0.rank - 1)
     let signal = Tensor(
       shape: [t.count] + perExample, data: t.map { alphaBars[$0].squareRoot() })
@@ -108,7 +105,9 @@ public struct NoiseSchedule: Sendable, Equatable {
 
   /// `count` timesteps for DDIM, evenly spaced from T − 1 down to 0.
   public func ddimTimesteps(count: Int) -> [Int] {
-    require(count >= 1 && count <= steps, "ddimTimesteps", "need 1 ≤ count ≤ \(steps), got \(count)")
+    require(
+      count >= 1 && count <= steps, "ddimTimesteps",
+      "need 1 ≤ count ≤ \(steps), got \(count)")
     guard count > 1 else { return [steps - 1] }
     return (0..<count).map {
       Int((Double(steps - 1) * Double(count - 1 - $0) / Double(count - 1)).rounded())

@@ -17,7 +17,8 @@ public struct DiffusionModel {
   ) {
     require(
       nullCondition.rank == 3 && nullCondition.shape[0] == 1,
-      "DiffusionModel", "the null condition must be [1, S, C], got \(nullCondition.shape)")
+      "DiffusionModel",
+      "the null condition must be [1, S, C], got \(nullCondition.shape)")
     (self.net, self.schedule, self.nullCondition) = (net, schedule, nullCondition)
     self.dropProbability = dropProbability
   }

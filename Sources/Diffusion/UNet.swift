@@ -1,11 +1,7 @@
 import Autograd
 import Layers
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 // MARK: book:time-embedding
 /// The sinusoidal embedding of diffusion timesteps (the Transformer's position code,

@@ -3,9 +3,7 @@ import Autograd
 import CPNG
 import Notebook
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 /// `make doctor`: what a bug report needs, in one paste.
 @main
@@ -80,10 +78,6 @@ struct Doctor: ParsableCommand {
   }
 
   func processorCount() -> Int { Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) }
-
-  func environment(_ name: String) -> String? {
-    getenv(name).map { String(cString: $0) }
-  }
 
   /// Writes and reads back a small PNG through libpng.
   func pngRoundTrip() -> String {

@@ -1,10 +1,6 @@
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// Checkers for the exercises of Chapter 1. Each takes the reader's function and
 /// tests it on values and gradients; none reveals the answer.

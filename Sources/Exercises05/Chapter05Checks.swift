@@ -2,11 +2,7 @@ import Autograd
 import Exercises
 import Synchronizer
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// Checkers for the exercises of Chapter 5.
 public enum Chapter05Checks {

@@ -2,11 +2,7 @@ import Autograd
 import Diffusion
 import Exercises
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// Checkers for the exercises of Chapter 7. Each compares the reader's answer with the
 /// Diffusion library on hand-made and random cases.

@@ -1,10 +1,6 @@
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 // MARK: book:rope
 /// Rotary position embedding (Su et al., 2021), as LLaMA applies it to queries and keys.

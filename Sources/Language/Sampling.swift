@@ -1,10 +1,6 @@
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 // MARK: book:sampler
 /// How the next token is chosen from the model's logits.
@@ -30,7 +26,9 @@ public struct Sampler: Sendable {
     require(
       topP.map { $0 > 0 && $0 <= 1 } ?? true, "Sampler",
       "top-p must be in (0, 1], got \(topP ?? 0)")
-    require(repetitionPenalty > 0, "Sampler", "repetition penalty must be > 0, got \(repetitionPenalty)")
+    require(
+      repetitionPenalty > 0, "Sampler",
+      "repetition penalty must be > 0, got \(repetitionPenalty)")
     (self.temperature, self.topK, self.topP) = (temperature, topK, topP)
     self.repetitionPenalty = repetitionPenalty
   }

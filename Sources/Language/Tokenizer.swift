@@ -1,9 +1,5 @@
 import Autograd
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// A byte-level byte-pair-encoding tokenizer (Sennrich et al., 2016; GPT-2's byte
 /// level), trained from scratch.
@@ -55,8 +51,8 @@ public struct BPETokenizer: Sendable, Equatable {
       pair.first < pieces.count && pair.second < pieces.count
         && !(Self.firstSpecialId..<Self.firstMergeId).contains(pair.first)
         && !(Self.firstSpecialId..<Self.firstMergeId).contains(pair.second),
-      "BPETokenizer", "merge (\(pair.first), \(pair.second)) names an unknown or special id"
-    )
+      "BPETokenizer",
+      "merge (\(pair.first), \(pair.second)) names an unknown or special id")
     rank[pair] = merges.count
     merges.append(pair)
     pieces.append(pieces[pair.first] + pieces[pair.second])

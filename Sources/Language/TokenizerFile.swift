@@ -1,4 +1,5 @@
 import Layers
+import Platform
 
 /// What can be wrong with a tokenizer file.
 public struct TokenizerFileError: Error, CustomStringConvertible, Equatable {

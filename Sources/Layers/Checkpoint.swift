@@ -1,10 +1,6 @@
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// What can go wrong reading or writing a checkpoint; every case says what to do.
 public enum CheckpointError: Error, CustomStringConvertible, Equatable {
@@ -20,20 +16,29 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
   case checksumMismatch(path: String)
   case missingChecksum(path: String)
 
+  /// What is wrong, and what to do.
   public var description: String {
     switch self {
+    case .cannotOpen: "\(problem); check the path"
+    case .cannotWrite: "\(problem); is the folder there and writable, the disk full?"
+    case .truncated, .corruptHeader, .checksumMismatch, .missingChecksum:
+      "\(problem). Delete it and run the chapter that writes it again"
+    default: problem
+    }
+  }
+
+  /// What is wrong, without advice (a caller that knows what to run adds its own).
+  public var problem: String {
+    switch self {
     case .cannotOpen(let path, let reason):
-      "checkpoint \(path): cannot open (\(reason)); check the path"
+      "checkpoint \(path): cannot open (\(reason))"
     case .cannotWrite(let path, let reason):
-      "checkpoint \(path): cannot write (\(reason)); is the folder there and writable, "
-        + "the disk full?"
+      "checkpoint \(path): cannot write (\(reason))"
     case .truncated(let path, let expected, let actual):
       "checkpoint \(path) is truncated: the header promises \(expected) bytes, the file "
-        + "has \(actual); it was cut off while being copied or written. Use an earlier "
-        + "checkpoint"
+        + "has \(actual); it was cut off while being copied or written"
     case .corruptHeader(let path, let reason):
-      "checkpoint \(path) is not a valid safetensors file: \(reason). It is damaged or "
-        + "not a checkpoint; delete it and run the chapter that writes it again"
+      "checkpoint \(path) is not a valid safetensors file: \(reason)"
     case .unsupportedType(let path, let name, let dtype):
       "checkpoint \(path): tensor \(name) has type \(dtype); only F32 is supported"
     case .missingTensor(let path, let name):
@@ -49,11 +54,10 @@ public enum CheckpointError: Error, CustomStringConvertible, Equatable {
       "checkpoint \(path): optimiser state is for \(found), not \(expected)"
     case .checksumMismatch(let path):
       "checkpoint \(path) is damaged: its bytes do not match the checksum written with "
-        + "them (a disk or copy error, or an edit). Delete it and run the chapter that "
-        + "writes it again"
+        + "them (a disk or copy error, or an edit)"
     case .missingChecksum(let path):
       "checkpoint \(path) has no checksum: it was written by an older version of the "
-        + "book or another tool. Delete it and run the chapter that writes it again"
+        + "book or by another tool"
     }
   }
 }
@@ -144,9 +148,9 @@ public enum SafeTensors {
       throw CheckpointError.corruptHeader(
         path: path, reason: "header is not a JSON object")
     }
-    var tensors: [String: Tensor] = [:]
+    // First the header's promises, all checked; then the data.
+    var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
     var metadata: [String: String] = [:]
-    var expectedEnd = 0
     for (name, entry) in members {
       if name == "__metadata__" {
         guard case .object(let pairs) = entry else {
@@ -183,20 +187,13 @@ public enum SafeTensors {
           path: path,
           reason: "entry \(name): shape \(shape) does not fill bytes \(begin)..<\(end)")
       }
-      expectedEnd = max(expectedEnd, end)
-      guard end <= bytes.count - dataStart else {
-        throw CheckpointError.truncated(
-          path: path, expectedBytes: dataStart + end,
-          actualBytes: bytes.count)
-      }
-      let values = (0..<(end - begin) / 4).map { i -> Float in
-        let at = dataStart + begin + 4 * i
-        let bits =
-          UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8
-          | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-        return Float(bitPattern: bits)
-      }
-      tensors[name] = Tensor(shape: shape, data: values)
+      entries.append((name, shape, begin, end))
+    }
+    let expectedEnd = entries.map(\.end).max() ?? 0
+    guard expectedEnd <= bytes.count - dataStart else {
+      let promised = expectedEnd > Int.max - dataStart ? Int.max : dataStart + expectedEnd
+      throw CheckpointError.truncated(
+        path: path, expectedBytes: promised, actualBytes: bytes.count)
     }
     guard dataStart + expectedEnd == bytes.count else {
       throw CheckpointError.corruptHeader(
@@ -212,6 +209,17 @@ public enum SafeTensors {
       metadata[checksumKey] = nil
     } else if requiresChecksum {
       throw CheckpointError.missingChecksum(path: path)
+    }
+    var tensors: [String: Tensor] = [:]
+    for (name, shape, begin, end) in entries {
+      let values = (0..<(end - begin) / 4).map { i -> Float in
+        let at = dataStart + begin + 4 * i
+        let bits =
+          UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8
+          | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+        return Float(bitPattern: bits)
+      }
+      tensors[name] = Tensor(shape: shape, data: values)
     }
     return (tensors, metadata)
   }

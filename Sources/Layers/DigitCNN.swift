@@ -33,30 +33,20 @@ public final class DigitCNN: Layer {
 }
 // MARK: end
 
-/// Why Chapter 2's classifier could not be loaded, and what to run.
-public struct MissingClassifierError: Error, CustomStringConvertible {
-  public let description: String
-}
-
 extension DigitCNN {
-  /// The classifier Chapter 2 trains and saves (see `savedCheckpoint` for which).
+  /// The classifier Chapter 2 trains and saves.
+  public static let savedByChapter2 = SavedModel(
+    chapter: 2, name: "the digit classifier",
+    fullPath: "Checkpoints/ch02-cnn.safetensors",
+    quickPath: "Checkpoints/ch02-cnn-quick.safetensors", quickTime: "~10 s",
+    fullTime: "~10 s")
+
+  /// The classifier Chapter 2 saved (its full run's if `full` and there is one), loaded.
   public static func savedByChapter2(
     full: Bool, using generator: inout SeededGenerator
-  ) throws -> (classifier: DigitCNN, path: String) {
-    guard
-      let path = savedCheckpoint(
-        full: full, fullPath: "Checkpoints/ch02-cnn.safetensors",
-        quickPath: "Checkpoints/ch02-cnn-quick.safetensors")
-    else {
-      throw MissingClassifierError(
-        description: """
-          This chapter needs the digit classifier Chapter 2 trains and saves. Run it:
-            swift run -c release Chapter02          (quick, ~10 s)
-            swift run -c release Chapter02 --full   (the fully trained one)
-          """)
-    }
+  ) throws(SavedModelError) -> (classifier: DigitCNN, path: String) {
     let classifier = DigitCNN(using: &generator)
-    try classifier.load(from: path)
+    let path = try savedByChapter2.load(into: classifier, full: full)
     return (classifier, path)
   }
 }

@@ -1,10 +1,6 @@
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// Parameters that share a learning-rate scale and a weight decay. MM-Interleaved trains
 /// its sampling offsets and its U-Net at a tenth of the base rate; a group says so.

@@ -16,7 +16,8 @@ public final class WeightAverage {
   var averages: [[Float]]
 
   public init(_ parameters: [Tensor], decay: Float = 0.999) {
-    require(decay > 0 && decay < 1, "WeightAverage", "decay must lie in (0, 1), got \(decay)")
+    require(
+      decay > 0 && decay < 1, "WeightAverage", "decay must lie in (0, 1), got \(decay)")
     self.parameters = parameters
     self.decay = decay
     averages = parameters.map(\.data)

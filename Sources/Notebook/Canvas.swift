@@ -1,10 +1,6 @@
 import CPNG
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// An sRGB colour.
 public struct Color: Equatable, Sendable {

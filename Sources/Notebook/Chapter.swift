@@ -1,11 +1,7 @@
 import ArgumentParser
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// The command-line flags every chapter understands.
 public struct ChapterOptions: ParsableArguments {
@@ -41,23 +37,58 @@ public struct Chapter {
   public let options: ChapterOptions
   public var generator: SeededGenerator
 
-  /// Parses the command line (exits with a message on a bad flag), configures BLAS,
-  /// warns on a debug build, and prints the chapter's first line.
+  /// Starts a chapter: pins the BLAS kernels the book was made with, parses the command
+  /// line (a bad flag stops with a message naming the chapter), runs an exercise's
+  /// checker instead of the chapter when asked (`--check-exercise N`: `exercises(N)`
+  /// says whether the answer passed), checks that the folders the chapter writes to are
+  /// writable, warns on a debug build, and prints the chapter's first line.
   public static func begin(
-    number: Int, title: String, arguments: [String]? = nil, line: UInt = #line
+    number: Int, title: String, exercises: (Int) -> Bool,
+    arguments: [String]? = nil, line: UInt = #line
   ) -> Chapter {
-    let options = ChapterOptions.parseOrExit(arguments)
+    pinBLASKernels()
+    let options = parsedOptions(chapter: number, arguments)
     Engine.configure(threads: options.threads)
+    if let exercise = options.exercise { exit(exercises(exercise) ? 0 : 1) }
+    let folders =
+      [options.figures, checkpointsFolder] + (options.full ? [resultsFolder] : [])
+    for folder in folders {
+      if let problem = writeProblem(folder: folder) {
+        let elsewhere = folder == options.figures ? ", or pass --figures <a folder>" : ""
+        stop(
+          "Chapter \(number) writes to the folder \(folder), but \(problem). Run it from "
+            + "a writable copy of the book\(elsewhere).")
+      }
+    }
     warnIfDebugBuild()
     let chapter = Chapter(
       number: number, options: options,
       generator: SeededGenerator(seed: options.seed))
-    if options.exercise == nil {
-      show(
-        "Chapter \(number): \(title) · \(options.full ? "full" : "quick") size"
-          + " · seed \(options.seed)", line: line)
-    }
+    show(
+      "Chapter \(number): \(title) · \(options.full ? "full" : "quick") size"
+        + " · seed \(options.seed)", line: line)
     return chapter
+  }
+
+  /// The command line's options; a bad flag stops with the parser's message, the
+  /// chapter's name and how to list the flags.
+  static func parsedOptions(chapter: Int, _ arguments: [String]?) -> ChapterOptions {
+    let name = "Chapter" + (chapter < 10 ? "0\(chapter)" : "\(chapter)")
+    do {
+      return try ChapterOptions.parse(arguments)
+    } catch {
+      let code = ChapterOptions.exitCode(for: error)
+      let message = ChapterOptions.fullMessage(for: error)
+        .replacing("USAGE: chapter", with: "USAGE: swift run -c release \(name)")
+      guard code == .success else {
+        stop(
+          "\(name): \(ChapterOptions.message(for: error))\n"
+            + "See the flags with: swift run -c release \(name) --help",
+          code: code.rawValue)
+      }
+      print(message)  // --help
+      exit(0)
+    }
   }
 
   /// The quick value or the full one, by the `--full` flag.
@@ -65,6 +96,8 @@ public struct Chapter {
 
   /// The folder of results recorded by full runs, for the book's `@fullrun(name)`.
   public static let resultsFolder = "Results"
+  /// The folder of saved models, which later chapters load.
+  public static let checkpointsFolder = "Checkpoints"
 
   /// Full runs only: records `markdown` as `Results/chNN-name.md`, which the book
   /// includes where the prose says `@fullrun(chNN-name)`. The book is built from quick
@@ -72,7 +105,6 @@ public struct Chapter {
   /// nothing.
   public func recordFullRun(_ name: String, _ markdown: String) throws {
     guard options.full else { return }
-    mkdir(Self.resultsFolder, 0o755)
     try writeTextFile(markdown + "\n", to: "\(Self.resultsFolder)/\(prefix)-\(name).md")
   }
 
@@ -80,7 +112,6 @@ public struct Chapter {
   /// be shown by a recorded `@fullrun` text); nil in quick runs.
   public func fullRunFigurePath(_ name: String) -> String? {
     guard options.full else { return nil }
-    mkdir(Self.resultsFolder, 0o755)
     return "\(Self.resultsFolder)/\(prefix)-\(name).png"
   }
 
@@ -89,8 +120,56 @@ public struct Chapter {
 
   /// `Figures/chNN-name.png`, creating the folder if needed.
   public func figurePath(_ name: String) -> String {
-    mkdir(options.figures, 0o755)
     return "\(options.figures)/\(prefix)-\(name).png"
+  }
+}
+
+/// Why `folder` cannot be written to (created if missing), or nil if it can.
+func writeProblem(folder: String) -> String? {
+  if access(folder, F_OK) != 0 && mkdir(folder, 0o755) != 0 {
+    return "it cannot be created (\(String(cString: strerror(errno))))"
+  }
+  guard access(folder, W_OK) == 0 else {
+    return "it is not writable (\(String(cString: strerror(errno))))"
+  }
+  return nil
+}
+
+/// Stops the chapter with a message for the reader (on stderr) and an exit code.
+public func stop(_ message: String, code: Int32 = 1) -> Never {
+  writeToStandardError(message + "\n")
+  exit(code)
+}
+
+/// Runs `body` and returns its result; an error stops the chapter with the error's
+/// message, which says what to do (a missing earlier checkpoint names the chapter to
+/// run). Top-level code would otherwise end in "Fatal error: Error raised at top level".
+public func orStop<T>(_ body: () throws -> T) -> T {
+  do {
+    return try body()
+  } catch {
+    stop("\(error)")
+  }
+}
+
+/// Chapters run on OpenBLAS's Haswell kernels on every CPU with AVX2, as the book was
+/// made: other kernels add in other orders, and training amplifies the last bits, so a
+/// reader's transcript and figures would drift from the book's. OpenBLAS reads its
+/// kernel choice when it loads, so the process starts itself again with the setting.
+/// An explicit `OPENBLAS_CORETYPE` is respected.
+func pinBLASKernels() {
+  guard getenv("OPENBLAS_CORETYPE") == nil, cpuHasAVX2() else { return }
+  setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+  execv("/proc/self/exe", CommandLine.unsafeArgv)
+  // exec failed (no /proc): run on, unpinned.
+}
+
+/// Whether /proc/cpuinfo lists AVX2 (false where there is no /proc).
+func cpuHasAVX2() -> Bool {
+  guard let bytes = try? readFileBytes("/proc/cpuinfo") else { return false }
+  let text = String(decoding: bytes, as: UTF8.self)
+  return text.split(separator: "\n").contains {
+    $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx2")
   }
 }
 
@@ -105,8 +184,3 @@ func warnIfDebugBuild() {
   }
 }
 
-/// Writes to file descriptor 2 (stderr) directly: unbuffered, and no shared C global.
-public func writeToStandardError(_ text: String) {
-  var bytes = Array(text.utf8)
-  _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
-}

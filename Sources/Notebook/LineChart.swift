@@ -1,10 +1,6 @@
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// A line chart of one or more series, drawn from the numbers a chapter computed.
 /// `save(to:)` writes the PNG and, beside it, a CSV of the same numbers so a reader
@@ -195,21 +191,6 @@ struct Axis {
 }
 
 /// Writes `text` to `path` atomically (temporary file, then rename).
-public func writeTextFile(_ text: String, to path: String) throws {
-  let temporary = path + ".partial"
-  guard let file = fopen(temporary, "w") else {
-    throw FileError(path: path, reason: "cannot open for writing; does the folder exist?")
-  }
-  fputs(text, file)
-  fclose(file)
-  guard rename(temporary, path) == 0 else {
-    throw FileError(path: path, reason: "could not move the finished file into place")
-  }
-}
-
-/// A file that could not be written.
-public struct FileError: Error, CustomStringConvertible {
-  public let path: String
-  public let reason: String
-  public var description: String { "\(path): \(reason)" }
+public func writeTextFile(_ text: String, to path: String) throws(FileIOError) {
+  try writeFileAtomically(Array(text.utf8), to: path)
 }

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// A progress bar with an ETA, drawn on stderr and only on a terminal: it never enters
 /// a transcript or the book.

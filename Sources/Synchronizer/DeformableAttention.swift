@@ -1,11 +1,7 @@
 import Autograd
 import Layers
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// Deformable attention (Zhu et al., Deformable DETR, 2021), the idea MMFS grows from:
 /// instead of comparing a query with every position of a feature map, each query looks

@@ -1,11 +1,7 @@
 import Autograd
 import Layers
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// The sizes of one Multi-Modal Feature Synchronizer. MMI-Tiny's language-model values
 /// are the defaults; the paper's (upstream's LLM instance) in the comments.
@@ -141,7 +137,8 @@ public final class MultiModalFeatureSynchronizer: Layer {
     }
     require(
       (recencies.max() ?? 0) < c.maxImages,
-      "MMFS", "a token sees \(recencies.max() ?? 0) images, but the recency embedding has "
+      "MMFS",
+      "a token sees \(recencies.max() ?? 0) images, but the recency embedding has "
         + "room for \(c.maxImages - 1); raise SynchronizerConfiguration.maxImages")
     let queries =
       queryProjection(x).reshaped([b, t, 1, c.queryWidth])

@@ -1,11 +1,7 @@
 import Autograd
 import Layers
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 /// The multi-scale feature maps the Multi-Modal Feature Synchronizer reads: 16², 8² and
 /// 4² maps with 64 channels (the paper: ViT-Adapter over CLIP ViT-L, 4 maps of 1024
@@ -88,30 +84,19 @@ public final class ImageEncoder: Layer {
   }
 }
 
-/// Why the saved encoder could not be loaded, and what to run.
-public struct MissingEncoderError: Error, CustomStringConvertible {
-  public let description: String
-}
-
 extension ImageEncoder {
-  /// The encoder Chapter 3 trains and saves (see `savedCheckpoint` for which).
+  /// The encoder Chapter 3 trains and saves.
+  public static let savedByChapter3 = SavedModel(
+    chapter: 3, name: "the encoder", fullPath: "Checkpoints/ch03-encoder.safetensors",
+    quickPath: "Checkpoints/ch03-encoder-quick.safetensors", quickTime: "~20 s",
+    fullTime: "~5 min")
+
+  /// The encoder Chapter 3 saved (its full run's if `full` and there is one), loaded.
   public static func savedByChapter3(
     full: Bool, using generator: inout SeededGenerator
-  ) throws -> (encoder: ImageEncoder, path: String) {
-    guard
-      let path = savedCheckpoint(
-        full: full, fullPath: "Checkpoints/ch03-encoder.safetensors",
-        quickPath: "Checkpoints/ch03-encoder-quick.safetensors")
-    else {
-      throw MissingEncoderError(
-        description: """
-          This chapter needs the encoder Chapter 3 trains and saves. Run it first:
-            swift run -c release Chapter03          (quick, ~20 s)
-            swift run -c release Chapter03 --full   (the real encoder, ~5 min)
-          """)
-    }
+  ) throws(SavedModelError) -> (encoder: ImageEncoder, path: String) {
     let encoder = ImageEncoder(using: &generator)
-    try encoder.load(from: path)
+    let path = try savedByChapter3.load(into: encoder, full: full)
     return (encoder, path)
   }
 }

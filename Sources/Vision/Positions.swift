@@ -1,10 +1,6 @@
 import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
+import Platform
 
 // MARK: book:sincos
 /// Fixed 2-D sine–cosine position codes for an H×W grid: [C, H, W]. The first half of
@@ -13,7 +9,9 @@ import Autograd
 /// positions get similar codes, and any shift is a fixed rotation of each (sin, cos)
 /// pair, which attention can learn to read.
 public func sinCosPositions(channels: Int, height: Int, width: Int) -> Tensor {
-  require(channels % 4 == 0, "sinCosPositions", "channels must be a multiple of 4, got \(channels)")
+  require(
+    channels % 4 == 0, "sinCosPositions",
+    "channels must be a multiple of 4, got \(channels)")
   let quarter = channels / 4
   var codes = [Float](repeating: 0, count: channels * height * width)
   for y in 0..<height {

@@ -2,9 +2,7 @@ import Testing
 
 @testable import Autograd
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 @Suite("Autograd semantics readers trip on")
 struct Semantics {

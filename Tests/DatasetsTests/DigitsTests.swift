@@ -3,9 +3,7 @@ import Testing
 
 @testable import Datasets
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 let repositoryRoot: String = {
   var parts = #filePath.split(separator: "/", omittingEmptySubsequences: false)

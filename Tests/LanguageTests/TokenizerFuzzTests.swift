@@ -4,9 +4,7 @@ import Testing
 
 @testable import Language
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 /// A thousand damaged copies of a real tokenizer file: each must end in a thrown
 /// `TokenizerFileError` that names the file, never in a crash or a silent load.
@@ -54,7 +52,8 @@ struct TokenizerFuzzTests {
       let at = merges[random.nextInt(below: merges.count)]
       let parts = lines[at].split(separator: " ")
       let lie = lies[random.nextInt(below: lies.count)]
-      lines[at] = random.nextInt(below: 2) == 0 ? "\(lie) \(parts[1])" : "\(parts[0]) \(lie)"
+      lines[at] =
+        random.nextInt(below: 2) == 0 ? "\(lie) \(parts[1])" : "\(parts[0]) \(lie)"
       return resealed(lines)
     default:  // a line removed or duplicated
       let at = 1 + random.nextInt(below: lines.count - 1)

@@ -3,9 +3,7 @@ import Testing
 
 @testable import Layers
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 /// A thousand damaged copies of a real checkpoint (model and optimiser state): each must
 /// end in a thrown `CheckpointError` that names the file, never in a crash, a silent
@@ -82,8 +80,8 @@ struct CheckpointFuzzTests {
       let at = numbers[random.nextInt(below: numbers.count)]
       let end = json[at...].firstIndex { !$0.isNumber } ?? json.endIndex
       let lies = [
-        "0", "1", "9999999999", "\(Int.max)", "99999999999999999999", "4611686018427387904",
-        "\(random.nextInt(below: 100_000))",
+        "0", "1", "9999999999", "\(Int.max)", "99999999999999999999",
+        "4611686018427387904", "\(random.nextInt(below: 100_000))",
       ]
       var lie = json
       lie.replaceSubrange(at..<end, with: lies[random.nextInt(below: lies.count)])

@@ -3,9 +3,7 @@ import Testing
 
 @testable import Layers
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 func temporaryPath(_ name: String) -> String { "/tmp/mmi-\(getpid())-\(name)" }
 

@@ -2,9 +2,7 @@ import Testing
 
 @testable import Notebook
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 @Suite("Figures and files")
 struct FigureTests {

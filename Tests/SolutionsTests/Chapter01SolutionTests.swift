@@ -3,9 +3,7 @@ import Exercises
 import Solutions
 import Testing
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 @Suite("Chapter 1 exercises: checkers pass solutions and fail wrong answers")
 struct Chapter01Exercises {

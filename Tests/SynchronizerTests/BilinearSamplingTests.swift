@@ -3,9 +3,7 @@ import Testing
 
 @testable import Synchronizer
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 /// The definition, in Double precision and plain loops: the oracle.
 func referenceSample(

@@ -21,7 +21,8 @@ struct SynchronizerClearErrors {
   @Test func synchronizerNamesTheMapsItWasGiven() async {
     await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
       var random = SeededGenerator(seed: 1)
-      let mmfs = MultiModalFeatureSynchronizer(SynchronizerConfiguration(), using: &random)
+      let configuration = SynchronizerConfiguration()
+      let mmfs = MultiModalFeatureSynchronizer(configuration, using: &random)
       let maps = [16, 8, 4].map { Tensor.zeros([1, 2, 32, $0, $0]) }  // 32, not 64
       _ = mmfs(
         Tensor.zeros([1, 3, 128]), reference: Tensor.full([1, 3, 2], 0.5), maps: maps,

@@ -4,9 +4,7 @@ import Testing
 
 @testable import Synchronizer
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 /// Deformable attention as loops, in Double: the oracle.
 func slowDeformable(

@@ -4,9 +4,7 @@ import Testing
 
 @testable import Synchronizer
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 /// y = W·x + b for a Linear layer, in Double.
 func apply(_ layer: Linear, _ x: [Double]) -> [Double] {

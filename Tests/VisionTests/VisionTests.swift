@@ -5,9 +5,7 @@ import Testing
 
 @testable import Vision
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 func randomImages(_ count: Int, size: Int = 8, seed: UInt64 = 3) -> Tensor {
   var g = SeededGenerator(seed: seed)

@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-  import Glibc
-#elseif canImport(Darwin)
-  import Darwin
-#endif
-
 /// A file that could not be read or written, and why (the system's words).
 public struct FileIOError: Error, CustomStringConvertible, Equatable {
   public let path: String
@@ -13,7 +7,9 @@ public struct FileIOError: Error, CustomStringConvertible, Equatable {
 
 /// Writes `bytes` atomically: to a temporary file in the same folder, flushed to disk,
 /// then renamed over `path`. A crash at any point leaves the previous file intact.
+/// The folder is created if missing.
 public func writeFileAtomically(_ bytes: [UInt8], to path: String) throws(FileIOError) {
+  try makeFolders(containing: path)
   let temporary = "\(path).partial-\(getpid())"
   guard let file = fopen(temporary, "wb") else {
     throw FileIOError(path: path, reason: errnoText())
@@ -50,11 +46,15 @@ public func readFileBytes(_ path: String) throws(FileIOError) -> [UInt8] {
 
 func errnoText() -> String { String(cString: strerror(errno)) }
 
-/// Which checkpoint a later chapter should load: for a full run the fully trained one if
-/// it exists, else (and always for a quick run) the quick one, so that a quick run's
-/// transcript never depends on whether a full run happened before. Nil if neither is
-/// there.
-public func savedCheckpoint(full: Bool, fullPath: String, quickPath: String) -> String? {
-  let candidates = full ? [fullPath, quickPath] : [quickPath]
-  return candidates.first { access($0, F_OK) == 0 }
+/// Creates the folders on the way to `path` that are missing (like `mkdir -p` of its
+/// parent).
+public func makeFolders(containing path: String) throws(FileIOError) {
+  let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropLast()
+  var folder = path.hasPrefix("/") ? "" : "."
+  for part in parts where !part.isEmpty {
+    folder += "/" + part
+    if access(folder, F_OK) != 0 && mkdir(folder, 0o755) != 0 && errno != EEXIST {
+      throw FileIOError(path: path, reason: "cannot create \(folder) (\(errnoText()))")
+    }
+  }
 }
