@@ -1,14 +1,9 @@
 # MM-Interleaved from Scratch: the entry points. `make` lists them.
 SHELL := /bin/bash
 SWIFT ?= swift
-# Release tests get their own build folder: alternating `swift build -c release` and
-# `swift test -c release` in one folder would rebuild everything each time.
+# Where `swift build -c release` puts the chapters and the tools.
 BIN := .build/release
-# Transcripts and the book must not depend on which OpenBLAS kernel a CPU gets (the
-# kernels add in different orders, and training amplifies the last bits). On CPUs with
-# AVX2 we pin the Haswell kernels for them, as the reference machine does.
-PINNED_BLAS := $(if $(OPENBLAS_CORETYPE),,$(if $(shell grep -m1 -ow avx2 /proc/cpuinfo \
-	2>/dev/null),OPENBLAS_CORETYPE=Haswell))
+# System packages the project needs (`make deps` installs the missing ones).
 APT_PACKAGES := libopenblas-dev libpng-dev pandoc texlive-xetex \
 	texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern \
 	fonts-dejavu-core
@@ -31,6 +26,8 @@ help:
 	@echo ""
 	@echo "  One chapter:  swift run -c release Chapter01 [--full] [--seed N] [--threads N]"
 
+# deps: installs the apt packages that are missing (OpenBLAS, libpng, pandoc, XeLaTeX and
+# fonts), with sudo when not root; without apt or sudo it prints the command to run.
 deps:
 	@missing=""; \
 	for p in $(APT_PACKAGES); do \
@@ -50,6 +47,8 @@ deps:
 	  || { echo "deps: apt-get failed; run: sudo apt-get install$$missing" >&2; exit 1; }; \
 	echo "deps: done"
 
+# build: the library, the chapters and the tools, optimised (chapters always run in
+# release: a debug build is 30-200x slower in inner loops).
 build: deps
 	$(SWIFT) build -c release
 
@@ -62,21 +61,32 @@ demo: build
 	  echo "== $$chapter (quick)"; $(BIN)/$$chapter > /dev/null || exit 1; done
 	$(BIN)/$(lastword $(CHAPTERS)) --full
 
+# test: the Swift Testing suites (gradient checks, exit tests, fuzzing, exercises), then
+# every chapter in its quick size, its output compared with Transcripts/ (lines with
+# timings, which start with ⏱, set aside).
 test: build
 	$(SWIFT) test
-	$(PINNED_BLAS) $(BIN)/BookBuilder check-transcripts --bin-path $(BIN)
+	$(BIN)/BookBuilder check-transcripts --bin-path $(BIN)
 
+# bless: after an intended change, record the chapters' current output in Transcripts/.
 bless: build
-	$(PINNED_BLAS) $(BIN)/BookBuilder check-transcripts --bin-path $(BIN) --bless
+	$(BIN)/BookBuilder check-transcripts --bin-path $(BIN) --bless
 
+# book: runs every chapter with output markers, places outputs and figures under the
+# code that made them, quotes library regions, and renders PDF and HTML with pandoc.
 book: build
-	$(PINNED_BLAS) $(BIN)/BookBuilder build --bin-path $(BIN)
+	$(BIN)/BookBuilder build --bin-path $(BIN)
 
+# bench: speed of matmul against raw BLAS, convolution, MMFS, the U-Net and the
+# decoder, printed as times, GFLOP/s and ratios (never checked by tests).
 bench: build
 	$(BIN)/Bench
 
+# doctor: a self-check to paste into a bug report (toolchain, OS, BLAS kernel and
+# threads, libpng, pandoc, TeX, a timed matmul).
 doctor: build
 	$(BIN)/Doctor
 
+# clean: build products and the built book (not Checkpoints/, which chapters reuse).
 clean:
 	rm -rf .build .build-* book/build book/out

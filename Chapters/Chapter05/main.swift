@@ -524,11 +524,11 @@ for n in [1, 2, 4, 8] {
 timing.add("MMFS", mmfsTimes, showsPoints: true)
 timing.add("dense cross-attention", denseTimes, showsPoints: true)
 timing.legendPosition = .topLeft
-try timing.save(to: chapter.figurePath("cost"))
+try timing.save(to: chapter.figurePath("cost-timed"))
 /*:
 ![Forward time of one layer for 128 tokens as the number of images grows, measured in
 this run (the paper's Figure 6, right, makes the same comparison at full
-scale).](Figures/ch05-cost.png){width=85%}
+scale).](Figures/ch05-cost-timed.png){width=85%}
 
 ## Summary
 
