@@ -22,7 +22,14 @@ let package = Package(
     .target(name: "CSupport"),
     // The one seam to the operating system (the C library, files).
     .target(name: "Platform"),
-    .target(name: "Autograd", dependencies: ["Platform", "COpenBLAS", "CSupport"]),
+    // BLAS: OpenBLAS on Linux; Accelerate on macOS (untested: see the README).
+    .target(
+      name: "Autograd",
+      dependencies: [
+        "Platform", "CSupport",
+        .target(name: "COpenBLAS", condition: .when(platforms: [.linux])),
+      ],
+      linkerSettings: [.linkedFramework("Accelerate", .when(platforms: [.macOS]))]),
     .target(name: "Layers", dependencies: ["Autograd"]),
     .target(name: "Datasets", dependencies: ["Autograd"]),
     .target(name: "Vision", dependencies: ["Autograd", "Layers"]),
@@ -36,64 +43,23 @@ let package = Package(
         "Autograd", "CPNG",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
-    // Exercise checkers, one module per chapter (a chapter links only what it teaches).
-    .target(name: "Exercises", dependencies: ["Autograd"]),
-    .target(name: "Exercises02", dependencies: ["Exercises", "Layers"]),
-    .target(name: "Exercises03", dependencies: ["Exercises", "Datasets", "Vision"]),
-    .target(name: "Exercises04", dependencies: ["Exercises", "Resampler"]),
-    .target(name: "Exercises05", dependencies: ["Exercises", "Synchronizer"]),
-    .target(name: "Exercises06", dependencies: ["Exercises", "Language"]),
-    .target(name: "Exercises07", dependencies: ["Exercises", "Diffusion"]),
+    // What every chapter's exercise checkers share; the solutions, apart from the text.
+    .target(name: "Exercises", dependencies: ["Autograd"], path: "Exercises/Support"),
     .target(
       name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"],
-      path: "Solutions"),
-
-    // The chapters: literate executables (`swift run -c release Chapter01`).
-    .executableTarget(
-      name: "Chapter01", dependencies: ["Autograd", "Notebook", "Exercises"],
-      path: "Chapters/Chapter01"),
-    .executableTarget(
-      name: "Chapter02",
-      dependencies: ["Autograd", "Layers", "Datasets", "Notebook", "Exercises02"],
-      path: "Chapters/Chapter02"),
-
-    .executableTarget(
-      name: "Chapter03",
-      dependencies: [
-        "Autograd", "Layers", "Datasets", "Vision", "Notebook", "Exercises03",
-      ],
-      path: "Chapters/Chapter03"),
-
-    .executableTarget(
-      name: "Chapter04",
-      dependencies: [
-        "Autograd", "Layers", "Datasets", "Vision", "Resampler", "Notebook",
-        "Exercises04",
-      ],
-      path: "Chapters/Chapter04"),
-
-    .executableTarget(
-      name: "Chapter05",
-      dependencies: [
-        "Autograd", "Layers", "Datasets", "Vision", "Resampler", "Synchronizer", "Notebook",
-        "Exercises05",
-      ],
-      path: "Chapters/Chapter05"),
-
-    .executableTarget(
-      name: "Chapter06",
-      dependencies: [
-        "Autograd", "Layers", "Datasets", "Language", "Notebook", "Exercises06",
-      ],
-      path: "Chapters/Chapter06"),
-
-    .executableTarget(
-      name: "Chapter07",
-      dependencies: [
-        "Autograd", "Layers", "Datasets", "Diffusion", "Notebook", "Exercises07",
-      ],
-      path: "Chapters/Chapter07"),
-
+      path: "Exercises/Solutions"),
+  ]
+    // The chapters, one line each: the literate executable (`swift run -c release
+    // Chapter05`, Chapters/Chapter05) and its exercise checkers (Exercises/Chapter05),
+    // with the library modules the chapter teaches (Autograd always).
+    + chapter(1, uses: [])
+    + chapter(2, uses: ["Layers", "Datasets"])
+    + chapter(3, uses: ["Layers", "Datasets", "Vision"])
+    + chapter(4, uses: ["Layers", "Datasets", "Vision", "Resampler"])
+    + chapter(5, uses: ["Layers", "Datasets", "Vision", "Resampler", "Synchronizer"])
+    + chapter(6, uses: ["Layers", "Datasets", "Language"])
+    + chapter(7, uses: ["Layers", "Datasets", "Diffusion"])
+    + [
     // Tools.
     .executableTarget(
       name: "Doctor",
@@ -105,7 +71,7 @@ let package = Package(
       name: "Bench",
       dependencies: [
         "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Language", "Diffusion",
-        "Notebook", "COpenBLAS",
+        "Notebook",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -128,10 +94,32 @@ let package = Package(
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
-      name: "SolutionsTests",
-      dependencies: [
-        "Exercises", "Exercises02", "Exercises03", "Exercises04", "Exercises05",
-        "Exercises06", "Exercises07", "Solutions", "Datasets", "Language",
+      name: "ExercisesTests",
+      dependencies: (1...7).map { .target(name: exercisesName($0)) } + [
+        "Exercises", "Solutions", "Datasets", "Language",
       ]),
   ]
 )
+
+/// `Exercises05` for chapter 5.
+func exercisesName(_ number: Int) -> String {
+  "Exercises" + (number < 10 ? "0\(number)" : "\(number)")
+}
+
+/// Chapter `number`'s two targets: its exercise checkers (Exercises/ChapterNN) and the
+/// literate chapter itself (Chapters/ChapterNN), both using Autograd and `modules`.
+func chapter(_ number: Int, uses modules: [String]) -> [Target] {
+  let name = "Chapter" + (number < 10 ? "0\(number)" : "\(number)")
+  let library = (["Autograd"] + modules).map { Target.Dependency.target(name: $0) }
+  return [
+    .target(
+      name: exercisesName(number), dependencies: ["Exercises"] + library,
+      path: "Exercises/\(name)"),
+    .executableTarget(
+      name: name,
+      dependencies: library + [
+        "Notebook", "Exercises", .target(name: exercisesName(number)),
+      ],
+      path: "Chapters/\(name)"),
+  ]
+}

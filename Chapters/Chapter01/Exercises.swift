@@ -2,6 +2,7 @@
 //   swift run -c release Chapter01 --check-exercise N
 import Autograd
 import Exercises
+import Exercises01
 
 /// Exercise 1: softplus(x) = log(1 + eˣ), elementwise, with its derivative.
 /// Hint: `x.map("softplus", { v in … }, derivative: { v, y in … })`; for large |v|

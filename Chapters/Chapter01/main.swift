@@ -21,9 +21,9 @@ three-armed spiral; the run below prints what it reached. Every number in this
 chapter comes from that run.
 */
 import Autograd
-import Platform
 import Exercises
 import Notebook
+import Platform
 
 var chapter = Chapter.begin(number: 1, title: "Tensors and reverse-mode autograd",
                             exercises: checkChapter01Exercise)
@@ -718,7 +718,7 @@ hidden tanh layer is enough.](Figures/ch01-decision-regions.png){width=60%}
 
 Each exercise has a stub in `Chapters/Chapter01/Exercises.swift`. Fill it in, then
 check it with `swift run -c release Chapter01 --check-exercise N`. Solutions are in
-`Solutions/Chapter01.swift`.
+`Exercises/Solutions/Chapter01.swift`.
 
 1. **Softplus.** Write `softplus(x) = log(1 + eˣ)` as one elementwise operation with
    its derivative (use `Tensor.map`). Keep it finite for x = ±100.

@@ -461,7 +461,7 @@ show("a fresh network agrees with the trained one on", zip(before, predictions)
 
 Stubs are in `Chapters/Chapter02/Exercises.swift`; check an answer with
 `swift run -c release Chapter02 --check-exercise N`. Solutions are in
-`Solutions/Chapter02.swift`.
+`Exercises/Solutions/Chapter02.swift`.
 
 1. **Momentum by hand.** Write one step of SGD with momentum on plain arrays; the
    checker compares three steps with the library's `SGD`.

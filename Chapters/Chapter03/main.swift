@@ -508,7 +508,7 @@ show("saved the encoder (\(encoder.parameterCount) parameters);",
 
 Stubs are in `Chapters/Chapter03/Exercises.swift`; check an answer with
 `swift run -c release Chapter03 --check-exercise N`. Solutions are in
-`Solutions/Chapter03.swift`.
+`Exercises/Solutions/Chapter03.swift`.
 
 1. **Patches by hand.** Cut a batch of images into p×p patches with `reshaped` and
    `permuted`, giving the [B, N, C·p·p] matrix a patch embedding multiplies.

@@ -264,7 +264,7 @@ numbers are in `Figures/ch04-bottleneck.csv`.](Figures/ch04-bottleneck.png){widt
 
 Stubs are in `Chapters/Chapter04/Exercises.swift`; check an answer with
 `swift run -c release Chapter04 --check-exercise N`. Solutions are in
-`Solutions/Chapter04.swift`.
+`Exercises/Solutions/Chapter04.swift`.
 
 1. **Counting parameters.** Write the number of parameters of a Perceiver Resampler
    with K latents of width C and L layers, and check it against the library's count.

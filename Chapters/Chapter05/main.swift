@@ -568,7 +568,7 @@ scale).](Figures/ch05-cost-timed.png){width=85%}
 
 Stubs are in `Chapters/Chapter05/Exercises.swift`; check an answer with
 `swift run -c release Chapter05 --check-exercise N`. Solutions are in
-`Solutions/Chapter05.swift`.
+`Exercises/Solutions/Chapter05.swift`.
 
 1. **Recency.** From the row of images a token sees, compute each image's recency index
    (1 for the most recent seen image), the input of MMFS's recency embedding.

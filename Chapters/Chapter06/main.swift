@@ -21,8 +21,8 @@ import Autograd
 import Datasets
 import Language
 import Layers
-import Platform
 import Notebook
+import Platform
 
 var chapter = Chapter.begin(number: 6, title: "A Vicuna-style language model",
                             exercises: checkChapter06Exercise)
@@ -526,7 +526,7 @@ instead of inventories.
 
 Stubs are in `Chapters/Chapter06/Exercises.swift`; check an answer with
 `swift run -c release Chapter06 --check-exercise N`. Solutions are in
-`Solutions/Chapter06.swift`.
+`Exercises/Solutions/Chapter06.swift`.
 
 1. **One merge.** Given words as id sequences with their counts, find the pair BPE
    merges next (most frequent, ties to the smaller pair).

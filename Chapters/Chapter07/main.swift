@@ -718,7 +718,7 @@ followed, trading some realism for certainty.
 
 Stubs are in `Chapters/Chapter07/Exercises.swift`; check an answer with
 `swift run -c release Chapter07 --check-exercise N`. Solutions are in
-`Solutions/Chapter07.swift`.
+`Exercises/Solutions/Chapter07.swift`.
 
 1. **The forward process by hand.** Given the βs, a clean signal, the noise and a
    step t, compute x_t, and check it against `NoiseSchedule.noised`.

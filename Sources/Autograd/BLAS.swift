@@ -1,4 +1,10 @@
-import COpenBLAS
+// The BLAS seam: OpenBLAS on Linux (tested), Apple's Accelerate on macOS (untested; it
+// provides the same CBLAS calls and manages its own threads).
+#if canImport(Accelerate)
+  import Accelerate
+#else
+  import COpenBLAS
+#endif
 import CSupport
 
 /// Process-wide settings for running the engine fast. Chapters and the bench call
@@ -16,16 +22,27 @@ public enum BLAS {
   /// Sets the number of threads OpenBLAS uses. The book uses 1 by default: two
   /// threads help only above ≈128³ and collapse when the machine is busy.
   public static func setThreads(_ count: Int) {
-    openblas_set_num_threads(Int32(count))
+    #if canImport(Accelerate)
+      requestedThreads = count  // Accelerate chooses its own threads
+    #else
+      openblas_set_num_threads(Int32(count))
+    #endif
   }
 
-  public static var threads: Int { Int(openblas_get_num_threads()) }
+  #if canImport(Accelerate)
+    nonisolated(unsafe) static var requestedThreads = 1
+    public static var threads: Int { requestedThreads }
+    public static var coreName: String { "Accelerate" }
+    public static var configuration: String { "Apple Accelerate" }
+  #else
+    public static var threads: Int { Int(openblas_get_num_threads()) }
 
-  /// The CPU kernel OpenBLAS picked (e.g. "Haswell", "SkylakeX", "Zen").
-  public static var coreName: String { String(cString: openblas_get_corename()) }
+    /// The CPU kernel OpenBLAS picked (e.g. "Haswell", "SkylakeX", "Zen").
+    public static var coreName: String { String(cString: openblas_get_corename()) }
 
-  /// OpenBLAS's build configuration string.
-  public static var configuration: String { String(cString: openblas_get_config()) }
+    /// OpenBLAS's build configuration string.
+    public static var configuration: String { String(cString: openblas_get_config()) }
+  #endif
 
   /// C = op(A)·op(B) + beta·C on raw row-major buffers, for operations written outside
   /// this module (convolution). A is [M, K] (stored [K, M] if transposed), B is [K, N]

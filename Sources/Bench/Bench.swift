@@ -1,8 +1,6 @@
 import ArgumentParser
 import Autograd
-import COpenBLAS
 import Notebook
-
 import Platform
 
 /// `make bench`: how fast the engine is, against the baselines it should reach.
@@ -118,15 +116,15 @@ struct Bench: ParsableCommand {
         + " same\n   three sgemm calls, transposes included, on preallocated outputs)\n")
   }
 
-  /// A raw row-major cblas_sgemm into a preallocated output: the baseline.
+  /// A raw row-major sgemm into a preallocated output: the baseline (the bench's sizes
+  /// have m > 1, so `BLAS.multiply` is one cblas_sgemm call and nothing else).
   func sgemm(
     _ transposeA: Bool, _ transposeB: Bool, _ m: Int, _ n: Int, _ k: Int,
     _ a: [Float], _ b: [Float], _ c: inout [Float]
   ) {
-    cblas_sgemm(
-      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-      transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-      a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n), 0, &c, Int32(n))
+    BLAS.multiply(
+      transposingA: transposeA, transposingB: transposeB, m: m, n: n, k: k, a, b,
+      into: &c)
   }
 
   func gf(_ flopsPerSecond: Double) -> String {

@@ -1,5 +1,4 @@
 import Autograd
-
 import Platform
 
 /// The UCI handwritten digits (Alpaydin and Kaynak, 1998; CC BY 4.0), as shipped in

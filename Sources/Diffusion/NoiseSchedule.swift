@@ -1,5 +1,4 @@
 import Autograd
-
 import Platform
 
 /// The forward (noising) process of a denoising diffusion model (Ho et al., 2020) and

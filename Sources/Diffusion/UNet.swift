@@ -1,6 +1,5 @@
 import Autograd
 import Layers
-
 import Platform
 
 // MARK: book:time-embedding

@@ -2,7 +2,6 @@ import ArgumentParser
 import Autograd
 import CPNG
 import Notebook
-
 import Platform
 
 /// `make doctor`: what a bug report needs, in one paste.

@@ -1,5 +1,4 @@
 import Autograd
-
 import Platform
 
 // MARK: book:rope

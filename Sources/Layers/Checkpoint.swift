@@ -1,5 +1,4 @@
 import Autograd
-
 import Platform
 
 /// What can go wrong reading or writing a checkpoint; every case says what to do.

@@ -1,5 +1,4 @@
 import Autograd
-
 import Platform
 
 /// Parameters that share a learning-rate scale and a weight decay. MM-Interleaved trains

@@ -1,5 +1,4 @@
 import CPNG
-
 import Platform
 
 /// An sRGB colour.

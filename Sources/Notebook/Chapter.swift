@@ -1,6 +1,5 @@
 import ArgumentParser
 import Autograd
-
 import Platform
 
 /// The command-line flags every chapter understands.

@@ -1,5 +1,4 @@
 import Autograd
-
 import Platform
 
 /// A line chart of one or more series, drawn from the numbers a chapter computed.

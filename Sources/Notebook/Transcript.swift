@@ -1,5 +1,4 @@
 import Autograd
-
 import Platform
 
 /// How a chapter's printed output reaches the book.

@@ -1,6 +1,5 @@
 import Autograd
 import Layers
-
 import Platform
 
 /// Deformable attention (Zhu et al., Deformable DETR, 2021), the idea MMFS grows from:

@@ -1,6 +1,5 @@
 import Autograd
 import Layers
-
 import Platform
 
 /// The sizes of one Multi-Modal Feature Synchronizer. MMI-Tiny's language-model values

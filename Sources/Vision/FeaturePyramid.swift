@@ -1,6 +1,5 @@
 import Autograd
 import Layers
-
 import Platform
 
 /// The multi-scale feature maps the Multi-Modal Feature Synchronizer reads: 16², 8² and

@@ -1,7 +1,6 @@
 import Autograd
 import Diffusion
 import Exercises
-
 import Platform
 
 /// Checkers for the exercises of Chapter 7. Each compares the reader's answer with the

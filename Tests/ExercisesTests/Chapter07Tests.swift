@@ -1,8 +1,7 @@
 import Exercises07
+import Platform
 import Solutions
 import Testing
-
-import Platform
 
 /// The solutions pass their checkers, and typical wrong answers do not.
 @Suite("Chapter 7 exercises")

@@ -1,9 +1,9 @@
 import Autograd
 import Exercises
+import Exercises01
+import Platform
 import Solutions
 import Testing
-
-import Platform
 
 @Suite("Chapter 1 exercises: checkers pass solutions and fail wrong answers")
 struct Chapter01Exercises {

@@ -1,8 +1,7 @@
 import Autograd
 import Exercises
-import Synchronizer
-
 import Platform
+import Synchronizer
 
 /// Checkers for the exercises of Chapter 5.
 public enum Chapter05Checks {

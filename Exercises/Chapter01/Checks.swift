@@ -1,5 +1,5 @@
 import Autograd
-
+import Exercises
 import Platform
 
 /// Checkers for the exercises of Chapter 1. Each takes the reader's function and
