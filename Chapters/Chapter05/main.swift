@@ -39,7 +39,13 @@ A learned offset is a real number, so the point it names lies between pixels. Bi
 interpolation reads there: the weighted mean of the four surrounding pixels, with
 weights that vary linearly with the position, so the value is differentiable with
 respect to the position as well as to the pixels. That second derivative is how an
-offset learns where to look.
+offset learns where to look. As its definition, one point at a time:
+
+@code(bilinear-loops)
+
+The version the layers use reads many maps at many points in one call, channels
+last so that each tap reads C contiguous numbers, and carries the derivatives with
+respect to both the map and the locations:
 
 @code(bilinear)
 
@@ -51,13 +57,20 @@ count as zero):
 let tiny = Tensor(shape: [1, 2, 2, 1], data: [1, 2, 3, 4])  // [G, H, W, C]
 let points = Tensor(shape: [1, 4, 2], data: [0.25, 0.25, 0.5, 0.5, 0.5, 0.25, 0, 0])
 show("samples at (¼,¼), (½,½), (½,¼), (0,0):", bilinearSample(tiny, at: points))
+var agreementCheck = AgreementCheck()
+show("bilinear sampling,", agreement(agreementCheck.bilinear()))
 /*:
 ## Deformable attention
 
 Deformable DETR (Zhu et al., 2021) replaced dense attention over a whole feature map
 with attention over a few sampled points: each query predicts, per head, P offsets
 around its reference point and P weights, samples the values there, and mixes them.
-Over several levels of a feature pyramid, one softmax spans all levels' points:
+Over several levels of a feature pyramid, one softmax spans all levels' points. One
+query at a time:
+
+@code(deformable-loops)
+
+All queries, heads and points at once, as tensors:
 
 @code(deformable)
 */
@@ -71,6 +84,7 @@ let demoReference = Tensor.uniform([1, 5, 2], using: &chapter.generator)  // [B,
 show("deformable attention:", demoQueries.shape, "queries over maps",
      demoMaps.map { Array($0.shape.suffix(2)) }, "→",
      deformable(demoQueries, reference: demoReference, maps: demoMaps).shape)
+show("deformable attention,", agreement(agreementCheck.deformable(deformable)))
 /*:
 ## The Synchronizer
 
@@ -87,7 +101,20 @@ record it line by line):
   images × levels × points**: images compete for a token's attention;
 - invisible images are masked out; a token that sees none gets exactly zero.
 
+Written as loops, one token at a time:
+
+@code(mmfs-loops)
+
+The tensor version computes the same for every token, image, head and point at once;
+its sampling pattern (where a token looks and with what weight) is a function of its
+own, so that it can be inspected later in this chapter:
+
 @code(mmfs)
+
+On a small input (two images, four tokens that see neither, one, the other and both):
+*/
+show("MMFS,", agreement(agreementCheck.synchronizer()))
+/*:
 
 Which images may a token see? In a packed sequence of several documents, those of its
 own document whose first image token is at or before it:
@@ -128,31 +155,6 @@ let encoder = orStop {
   try ImageEncoder.savedByChapter3(full: chapter.options.full, using: &chapter.generator)
 }.encoder
 
-/// ViT tokens [B, 64, C] with the 2-D position code of their 8×8 grid added.
-func withPositions(_ tokens: Tensor) -> Tensor {
-  tokens + sinCosPositions(channels: 64, height: 8, width: 8)
-    .reshaped([64, 64]).transposed()  // [N, C]
-}
-
-/// Frozen tokens (with the 2-D position code), pyramid maps [B, 1, C, H, W] and the
-/// first object's cell, for `count` fresh scenes in batches of 32.
-func encodedScenes(
-  _ count: Int, _ encoder: ImageEncoder, using generator: inout SeededGenerator
-) -> [(tokens: Tensor, maps: [Tensor], cells: [Int])] {
-  (0..<(count / 32)).map { _ in
-    let scenes = (0..<32).map { _ in Scene.random(using: &generator) }
-    let (tokens, maps) = withoutGradient {
-      encoder(Tensor.stack(scenes.map { $0.render().tensor }))
-    }
-    let cells = scenes.map { scene in
-      let first = scene.objectsInReadingOrder[0]
-      return (first.row - 1) * 6 + (first.column - 1)
-    }
-    return (withPositions(tokens),
-            maps.map { $0.reshaped([32, 1] + $0.shape.dropFirst()) }, cells)
-  }
-}
-
 /// A resampler, optionally an MMFS layer, and a linear probe over the 36 cells.
 final class CellReader: Layer {
   var resampler: PerceiverResampler
@@ -182,6 +184,8 @@ final class CellReader: Layer {
   }
 }
 
+/// A batch of 32 encoded scenes: ViT tokens with positions [B, M, C], the pyramid's
+/// maps [B, 1, C, H, W] per level, and the first object's cell.
 typealias CellBatch = (tokens: Tensor, maps: [Tensor], cells: [Int])
 
 /// Trains `reader` with AdamW (offsets at a tenth of the rate, as upstream; parameters
@@ -222,11 +226,6 @@ func accuracy(_ reader: CellReader, on batches: [CellBatch]) -> Double {
   return 100 * Double(right) / Double(batches.count * 32)
 }
 
-/// tanh(α) of the reader's gate, or a dash when it has no Synchronizer.
-func gateText(_ reader: CellReader) -> String {
-  reader.synchronizer.map { "\(rounded: FastMath.tanh($0.gate.item))" } ?? "–"
-}
-
 var trainRandom = SeededGenerator(seed: 500), testRandom = SeededGenerator(seed: 501)
 let training = encodedScenes(chapter.size(quick: 640, full: 2048), encoder,
                              using: &trainRandom)
@@ -245,9 +244,8 @@ for (name, tokens, synchronized) in [("K = 8", 8, false), ("K = 32", 32, false),
   if synchronized { synchronizedReader = reader }
 }
 let cellHeader = ["visual tokens", "exact cell (320 held-out scenes)", "gate tanh(α)"]
-showTable(cellHeader, rows + [["chance", "2.8%", ""]])
-try chapter.recordFullRun("cells",
-                          markdownTable(cellHeader, rows + [["chance", "2.8%", ""]]))
+showTable(cellHeader, withChance(rows))
+try chapter.recordFullRun("cells", markdownTable(cellHeader, withChance(rows)))
 /*:
 The table is this run's. The book is built from the quick run, which trains for a
 moment on an encoder that was itself pre-trained for a moment: expect every arm near
@@ -270,119 +268,28 @@ its sampling points: one panel per head (columns) and level (rows), each point c
 and sized by its attention weight (the strongest point of the figure is darkest). The
 question is about the first object in reading order, outlined in green.
 */
-/// The figure of one query's sampling points over `scene`: heads across, levels down.
-func samplingFigure(
-  scene: Scene, locations: [Float], weights: [Float], heads: Int, levels: Int,
-  points: Int
-) -> Canvas {
-  let (zoom, margin, label) = (5, 20, 24)
-  let side = 32 * zoom + 2 * margin
-  var canvas = Canvas(width: label + heads * side, height: label + levels * side)
-  let strongest = max(weights.max() ?? 1, 1e-6)
-  let first = scene.objectsInReadingOrder[0]
-  for head in 0..<heads {
-    canvas.text("head \(head + 1)", x: label + head * side + side / 2 - 30, y: 4)
-    for level in 0..<levels {
-      let (x0, y0) = (label + head * side, label + level * side)
-      if head == 0 {
-        let name = ["16x16", "8x8", "4x4"][level]
-        canvas.text(name, x: 2, y: y0 + side / 2 + Canvas.textWidth(name) / 2,
-                    vertical: true)
-      }
-      canvas.fill(x: x0 + 2, y: y0 + 2, width: side - 4, height: side - 4, .lightGrey)
-      canvas.fill(x: x0 + margin - 1, y: y0 + margin - 1, width: 32 * zoom + 2,
-                  height: 32 * zoom + 2, .grey)
-      canvas.paste(rgb: scene.render().pixels, width: 32, height: 32,
-                   x: x0 + margin, y: y0 + margin, zoom: zoom)
-      let (cx, cy) = first.centre, r = first.size.radius + 1.5
-      let corners = [(-r, -r), (r, -r), (r, r), (-r, r), (-r, -r)].map {
-        (Double(x0 + margin) + Double((cx + $0.0) * Float(zoom)),
-         Double(y0 + margin) + Double((cy + $0.1) * Float(zoom)))
-      }
-      for i in 0..<4 {
-        canvas.line(from: corners[i], to: corners[i + 1], thickness: 2, Color.palette[2])
-      }
-      for point in 0..<points {
-        let w = Double(weights[(head * levels + level) * points + point] / strongest)
-        let at = locations[(head * points + point) * 2..<(head * points + point) * 2 + 2]
-        let (px, py) = (Double(x0 + margin) + Double(at.first!) * Double(32 * zoom),
-                        Double(y0 + margin) + Double(at.last!) * Double(32 * zoom))
-        canvas.dot(x: px, y: py, radius: 3 + 5 * w.squareRoot(), .black)
-        canvas.dot(x: px, y: py, radius: 2 + 5 * w.squareRoot(),
-                   Color.white.mixed(with: Color.palette[3], w))
-      }
-    }
-  }
-  return canvas
-}
-
 var figureRandom = SeededGenerator(seed: 502)
 let figureScene = Scene.random(using: &figureRandom)
 let mmfsReader = synchronizedReader!
-let (figureTokens, figureMaps) = withoutGradient {
+let (figureTokens, _) = withoutGradient {
   encoder(Tensor.stack([figureScene.render().tensor]))
 }
-let pattern = withoutGradient {
-  let latents = mmfsReader.resampler(withPositions(figureTokens))  // [1, 8, C]
+let pattern = withoutGradient {  // where each of the 8 latents looks, and how much
+  let latents = mmfsReader.resampler(withPositions(figureTokens))  // [1, K, C]
   return mmfsReader.synchronizer!.synchronizer.samplingPattern(
     latents, reference: Tensor.full([1, 8, 2], 0.5), images: 1,
     visible: [Bool](repeating: true, count: 8))
 }
-let mmfsShape = mmfsReader.synchronizer!.synchronizer.configuration
-let (heads, levels, pointCount) = (mmfsShape.heads, mmfsShape.levels, mmfsShape.points)
-/// The P point weights of one latent's (head, level) group, from weights
-/// [1, 8, h, 1, L, P+1] (the null slot left out).
-func pointWeights(_ weights: [Float], latent: Int, group: Int, points: Int,
-                  groups: Int) -> ArraySlice<Float> {
-  let start = (latent * groups + group) * (points + 1)
-  return weights[start..<(start + points)]
-}
-let groups = heads * levels
-let looked = (0..<8).map { latent in
-  (0..<groups).map { group in
-    pointWeights(pattern.weights.data, latent: latent, group: group, points: pointCount,
-                 groups: groups).reduce(0, +)
-  }.reduce(0, +)
-}
-let chosen = looked.indices.max { looked[$0] < looked[$1] }!
-let chosenWeights = (0..<groups).flatMap { group in
-  pointWeights(pattern.weights.data, latent: chosen, group: group, points: pointCount,
-               groups: groups)
-}
-let perLatent = heads * pointCount * 2
-let chosenLocations = Array(pattern.locations.data[chosen * perLatent..<(chosen + 1)
-  * perLatent])
-show("scene:", figureScene.caption)
-let imageShare = 100 * looked[chosen] / Float(heads)
-var lookLines = ["Latent \(chosen + 1) of 8 puts \(rounded: imageShare)% of its "
-  + "attention on the image, the rest on null slots."]
-for head in 0..<heads {
-  let span = levels * pointCount
-  let own = chosenWeights[(head * span)..<((head + 1) * span)]
-  let best = own.indices.max { own[$0] < own[$1] }!
-  let level = (best - head * span) / pointCount
-  let share = 100 * own[best] / max(own.reduce(0, +), 1e-9)
-  lookLines.append("Head \(head + 1): its strongest point has \(rounded: share)% of its "
-    + "image weight, at level \(["16²", "8²", "4²"][level]).")
-}
-// At initialisation the offsets' weight is zero, so every point sits at the image
-// centre plus its bias: the same untrained reader (same seed) says where that was.
+// Before training the same reader (same seed) had its points at the centre plus the
+// offsets' bias: the figure says how far they moved.
 var initialRandom = SeededGenerator(seed: 600)
 let untrained = CellReader(tokens: 8, synchronized: true, using: &initialRandom)
-let initialBias = untrained.synchronizer!.synchronizer.samplingOffsets.bias!.data
-let start = initialBias.map { 0.5 + $0 / mmfsShape.baseGrid }
-let moves: [Float] = (0..<(heads * pointCount)).map { i -> Float in
-  let (dx, dy) = (chosenLocations[2 * i] - start[2 * i],
-                  chosenLocations[2 * i + 1] - start[2 * i + 1])
-  return 32 * (dx * dx + dy * dy).squareRoot()
-}
-let (meanMove, largestMove) = (moves.reduce(0, +) / Float(moves.count), moves.max()!)
-lookLines.append("Points moved \(rounded: meanMove) px on average from their start "
-  + "(largest \(rounded: largestMove) px).")
-for line in lookLines { show(line) }
-let figure = samplingFigure(scene: figureScene, locations: chosenLocations,
-                            weights: chosenWeights, heads: heads, levels: levels,
-                            points: pointCount)
+let look = StrongestLook(
+  pattern, configuration: mmfsReader.synchronizer!.synchronizer.configuration,
+  initialBias: untrained.synchronizer!.synchronizer.samplingOffsets.bias!.data)
+show("scene:", figureScene.caption)
+for line in look.summary { show(line) }
+let figure = look.figure(of: figureScene)
 try figure.writePNG(to: chapter.figurePath("points"))
 if let path = chapter.fullRunFigurePath("points") {
   try figure.writePNG(to: path)
@@ -390,7 +297,7 @@ if let path = chapter.fullRunFigurePath("points") {
     ![The same figure after the full run: sampling points of one query of the trained
     K = 8 + MMFS reader.](\(path)){width=90%}
 
-    \(lookLines.map { "- " + $0 }.joined(separator: "\n"))
+    \(look.summary.map { "- " + $0 }.joined(separator: "\n"))
     """)
 }
 /*:
@@ -422,18 +329,8 @@ both. Nothing in a query tells the two images apart except the recency embedding
 (1 for the later, 2 for the earlier). To see that it is what does the work, a second
 reader is trained with the recency embedding held at zero.
 */
-/// Pairs of encoded scenes: the later scene's tokens, both pyramids (earlier first,
-/// [B, 2, C, H, W] per level) and the earlier scene's first-object cell.
-func earlierCellPairs(_ earlier: [CellBatch], _ later: [CellBatch]) -> [CellBatch] {
-  zip(earlier, later).map { first, second in
-    (second.tokens,
-     zip(first.maps, second.maps).map { Tensor.concatenate([$0, $1], axis: 1) },
-     first.cells)
-  }
-}
-// Each batch of scenes is paired with the next one, so no new scenes need encoding.
-let pairTraining = earlierCellPairs(training, Array(training.dropFirst() + [training[0]]))
-let pairTesting = earlierCellPairs(testing, Array(testing.dropFirst() + [testing[0]]))
+let pairTraining = earlierCellPairs(training)
+let pairTesting = earlierCellPairs(testing)
 let pairSteps = chapter.size(quick: 40, full: 600)
 var pairProgress = ProgressBar(total: 2 * pairSteps, label: "two images")
 var pairRows: [[String]] = []
@@ -452,9 +349,8 @@ for (name, usesRecency) in [("with recency", true), ("recency held at zero", fal
   showTiming("two images, \(name): \(pairSteps) steps", seconds: seconds)
 }
 let pairHeader = ["reader", "earlier image's exact cell", "gate tanh(α)"]
-showTable(pairHeader, pairRows + [["chance", "2.8%", ""]])
-try chapter.recordFullRun("pairs", markdownTable(pairHeader,
-                                                 pairRows + [["chance", "2.8%", ""]]))
+showTable(pairHeader, withChance(pairRows))
+try chapter.recordFullRun("pairs", markdownTable(pairHeader, withChance(pairRows)))
 /*:
 The quick run, again, is too short to learn the question. The full run's:
 
@@ -490,41 +386,12 @@ showTable(["images", "MMFS MFLOP", "dense MFLOP"], [1, 2, 4, 8, 16].map { n in
   return ["\(n)", "\(rounded: mmfs / 1e6)", "\(rounded: dense / 1e6)"]
 })
 
-var timing = LineChart(title: "One layer, 128 tokens: time against images",
-                       xLabel: "images per sequence", yLabel: "milliseconds")
-let dense = MultiHeadAttention(width: 64, heads: 4, using: &chapter.generator)
-var timingConfiguration = SynchronizerConfiguration()
-(timingConfiguration.queryWidth, timingConfiguration.outputWidth) = (64, 64)
-timingConfiguration.maxImages = 17
-let timedMMFS = MultiModalFeatureSynchronizer(timingConfiguration,
-                                              using: &chapter.generator)
-var mmfsTimes: [(x: Double, y: Double)] = [], denseTimes: [(x: Double, y: Double)] = []
-for n in [1, 2, 4, 8] {
-  let queries = Tensor.normal([1, 128, 64], using: &chapter.generator)
-  let maps = [16, 8, 4].map {
-    Tensor.normal([1, n, 64, $0, $0], using: &chapter.generator)  // [B, N, C, H, W]
-  }
-  let everything = Tensor.concatenate(maps.map { $0.reshaped([1, n, 64, -1]) }, axis: 3)
-    .permuted([0, 1, 3, 2]).reshaped([1, -1, 64])  // [1, N·336, C]
-  let reference = Tensor.full([1, 128, 2], 0.5)
-  let seen = [Bool](repeating: true, count: 128 * n)
-  let mmfsSeconds = bestSeconds(repeats: 5) {
-    _ = withoutGradient {
-      timedMMFS(queries, reference: reference, maps: maps, visible: seen)
-    }
-  }
-  let denseSeconds = bestSeconds(repeats: 5) {
-    _ = withoutGradient { dense(queries, context: everything) }
-  }
-  mmfsTimes.append((Double(n), 1000 * mmfsSeconds))
-  denseTimes.append((Double(n), 1000 * denseSeconds))
-  showTiming("\(n) image(s): MMFS \(formattedDuration(mmfsSeconds)), dense "
-             + formattedDuration(denseSeconds), seconds: mmfsSeconds)
+for (images, mmfs, dense) in try timeLayers(
+  savingChartTo: chapter.figurePath("cost-timed"), using: &chapter.generator)
+{
+  showTiming("\(images) image(s): MMFS \(formattedDuration(mmfs)), dense "
+             + formattedDuration(dense), seconds: mmfs)
 }
-timing.add("MMFS", mmfsTimes, showsPoints: true)
-timing.add("dense cross-attention", denseTimes, showsPoints: true)
-timing.legendPosition = .topLeft
-try timing.save(to: chapter.figurePath("cost-timed"))
 /*:
 ![Forward time of one layer for 128 tokens as the number of images grows, measured in
 this run (the paper's Figure 6, right, makes the same comparison at full

@@ -5,25 +5,16 @@ import Testing
 
 import Platform
 
-/// The definition, in Double precision and plain loops: the oracle.
+/// The definition (the library's loop version, `bilinearSampleByLoops`) on one map
+/// stored [H, W, C]: the oracle.
 func referenceSample(
   _ values: [Float], height: Int, width: Int, channels: Int, x: Float, y: Float
 ) -> [Double] {
-  let px = Double(x) * Double(width) - 0.5, py = Double(y) * Double(height) - 0.5
-  let x0 = Int(floor(px)), y0 = Int(floor(py))
-  let lx = px - Double(x0), ly = py - Double(y0)
-  var out = [Double](repeating: 0, count: channels)
-  for (dx, dy, w) in [
-    (0, 0, (1 - lx) * (1 - ly)), (1, 0, lx * (1 - ly)),
-    (0, 1, (1 - lx) * ly), (1, 1, lx * ly),
-  ] {
-    let (xx, yy) = (x0 + dx, y0 + dy)
-    guard xx >= 0 && xx < width && yy >= 0 && yy < height else { continue }
-    for c in 0..<channels {
-      out[c] += w * Double(values[(yy * width + xx) * channels + c])
-    }
+  bilinearSampleByLoops(
+    height: height, width: width, channels: channels, x: Double(x), y: Double(y)
+  ) { row, column in
+    (0..<channels).map { Double(values[(row * width + column) * channels + $0]) }
   }
-  return out
 }
 
 @Suite("Bilinear sampling")

@@ -6,57 +6,6 @@ import Testing
 
 import Platform
 
-/// Deformable attention as loops, in Double: the oracle.
-func slowDeformable(
-  _ m: DeformableAttention, queries: Tensor, reference: Tensor, maps: [Tensor]
-) -> [Double] {
-  let (b, t, c) = (queries.shape[0], queries.shape[1], queries.shape[2])
-  let (h, l, p, d) = (m.heads, m.levels, m.points, c / m.heads)
-  var output: [Double] = []
-  for batch in 0..<b {
-    for token in 0..<t {
-      let q = (0..<c).map { Double(queries.data[(batch * t + token) * c + $0]) }
-      let offsets = apply(m.samplingOffsets, q), logits = apply(m.attentionLogits, q)
-      var heads = [Double](repeating: 0, count: c)
-      for head in 0..<h {
-        let slots = (0..<l * p).map { logits[head * l * p + $0] }
-        let largest = slots.max()!
-        let total = slots.reduce(0.0) { $0 + exp($1 - largest) }
-        for level in 0..<l {
-          let map = maps[level]
-          let (height, width) = (map.shape[2], map.shape[3])
-          for point in 0..<p {
-            let weight = exp(slots[level * p + point] - largest) / total
-            let o = ((head * l + level) * p + point) * 2
-            let x =
-              Double(reference.data[(batch * t + token) * 2]) + offsets[o] / Double(width)
-            let y =
-              Double(reference.data[(batch * t + token) * 2 + 1])
-              + offsets[o + 1] / Double(height)
-            let px = x * Double(width) - 0.5, py = y * Double(height) - 0.5
-            let x0 = Int(floor(px)), y0 = Int(floor(py))
-            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-              let (xx, yy) = (x0 + dx, y0 + dy)
-              guard xx >= 0 && xx < width && yy >= 0 && yy < height else { continue }
-              let wx = dx == 1 ? px - Double(x0) : 1 - (px - Double(x0))
-              let wy = dy == 1 ? py - Double(y0) : 1 - (py - Double(y0))
-              let feature = (0..<c).map {
-                Double(map.data[((batch * c + $0) * height + yy) * width + xx])
-              }
-              let value = apply(m.valueProjection, feature)
-              for k in 0..<d {
-                heads[head * d + k] += weight * wx * wy * value[head * d + k]
-              }
-            }
-          }
-        }
-      }
-      output += apply(m.outputProjection, heads)
-    }
-  }
-  return output
-}
-
 @Suite("Deformable attention")
 struct DeformableAttentionTests {
   func layer(levels: Int, seed: UInt64) -> (DeformableAttention, Tensor, Tensor, [Tensor])
@@ -83,7 +32,7 @@ struct DeformableAttentionTests {
       for seed in 1...3 {
         let (m, q, r, maps) = layer(levels: levels, seed: UInt64(seed))
         let fast = m(q, reference: r, maps: maps)
-        let slow = slowDeformable(m, queries: q, reference: r, maps: maps)
+        let slow = deformableAttentionByLoops(m, queries: q, reference: r, maps: maps)
         let worst = zip(fast.data, slow).map { Swift.abs(Double($0) - $1) }.max()!
         #expect(worst < 1e-5, "levels \(levels), seed \(seed): \(worst)")
       }

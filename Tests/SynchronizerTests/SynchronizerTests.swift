@@ -6,106 +6,6 @@ import Testing
 
 import Platform
 
-/// y = W·x + b for a Linear layer, in Double.
-func apply(_ layer: Linear, _ x: [Double]) -> [Double] {
-  let (outputs, inputs) = (layer.weight.shape[0], layer.weight.shape[1])
-  return (0..<outputs).map { o in
-    (0..<inputs).reduce(Double(layer.bias?.data[o] ?? 0)) {
-      $0 + Double(layer.weight.data[o * inputs + $1]) * x[$1]
-    }
-  }
-}
-
-/// MMFS written out as loops over tokens, images, heads, levels and points, in Double:
-/// the oracle the fast version must match.
-func slowSynchronizer(
-  _ m: MultiModalFeatureSynchronizer, x: Tensor, reference: Tensor, maps: [Tensor],
-  visible: [Bool]
-) -> [Double] {
-  let c = m.configuration
-  let (b, t, n) = (x.shape[0], x.shape[1], maps[0].shape[1])
-  let (h, p, l) = (c.heads, c.points, c.levels)
-  let d = c.attentionWidth / h
-  var output: [Double] = []
-  for batch in 0..<b {
-    let rows = Array(visible[(batch * t * n)..<((batch + 1) * t * n)])
-    let recency = recencyIndices(rows, images: n)
-    for token in 0..<t {
-      let xt = (0..<c.queryWidth).map {
-        Double(x.data[(batch * t + token) * c.queryWidth + $0])
-      }
-      let projected = apply(m.queryProjection, xt)
-      // Logits and locations for every (image, head, level, point).
-      var logits: [Double] = [], samples: [[Double]] = []
-      for j in 0..<n {
-        let r = recency[token * n + j]
-        let q = (0..<c.queryWidth).map {
-          projected[$0] + Double(m.recency.table.data[r * c.queryWidth + $0])
-        }
-        let offsets = apply(m.samplingOffsets, q), scores = apply(m.attentionLogits, q)
-        for head in 0..<h {
-          for level in 0..<l {
-            let map = maps[level]
-            let (channels, height, width) = (map.shape[2], map.shape[3], map.shape[4])
-            for point in 0..<p + 1 {
-              let slot = (head * l + level) * (p + 1) + point
-              if point == p {
-                logits.append(-log(Double(n * l)))
-                samples.append([Double](repeating: 0, count: d))
-                continue
-              }
-              logits.append(
-                scores[slot] + (visible[(batch * t + token) * n + j] ? 0 : -10_000))
-              let o = (head * p + point) * 2
-              let lx =
-                Double(reference.data[(batch * t + token) * 2]) + offsets[o]
-                / Double(c.baseGrid)
-              let ly =
-                Double(reference.data[(batch * t + token) * 2 + 1])
-                + offsets[o + 1] / Double(c.baseGrid)
-              // Bilinear sample of the projected values of this head.
-              let px = lx * Double(width) - 0.5, py = ly * Double(height) - 0.5
-              let x0 = Int(floor(px)), y0 = Int(floor(py))
-              var sample = [Double](repeating: 0, count: d)
-              for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] {
-                let (xx, yy) = (x0 + dx, y0 + dy)
-                guard xx >= 0 && xx < width && yy >= 0 && yy < height else { continue }
-                let wx = dx == 1 ? px - Double(x0) : 1 - (px - Double(x0))
-                let wy = dy == 1 ? py - Double(y0) : 1 - (py - Double(y0))
-                let feature = (0..<channels).map {
-                  Double(
-                    map.data[
-                      (((batch * n + j) * channels + $0) * height + yy) * width + xx])
-                }
-                let value = apply(m.valueProjection, feature)
-                for k in 0..<d { sample[k] += wx * wy * value[head * d + k] }
-              }
-              samples.append(sample)
-            }
-          }
-        }
-      }
-      // Softmax per head over images × levels × (points + null).
-      var heads = [Double](repeating: 0, count: h * d)
-      let perHead = l * (p + 1)
-      for head in 0..<h {
-        var indices: [Int] = []
-        for j in 0..<n {
-          for s in 0..<perHead { indices.append((j * h + head) * perHead + s) }
-        }
-        let largest = indices.map { logits[$0] }.max()!
-        let total = indices.reduce(0.0) { $0 + exp(logits[$1] - largest) }
-        for i in indices {
-          let weight = exp(logits[i] - largest) / total
-          for k in 0..<d { heads[head * d + k] += weight * samples[i][k] }
-        }
-      }
-      output += apply(m.outputProjection, heads)
-    }
-  }
-  return output
-}
-
 /// A small synchronizer and inputs: sequences of tokens, 2 images, 2 levels (4×4 and
 /// 2×2), with a chosen number of heads and points.
 struct Setup {
@@ -155,7 +55,7 @@ struct SynchronizerTests {
     for seed in 1...5 {
       let s = Setup(seed: UInt64(seed))
       let fast = s.layer(s.x, reference: s.reference, maps: s.maps, visible: s.visible)
-      let slow = slowSynchronizer(
+      let slow = synchronizerByLoops(
         s.layer, x: s.x, reference: s.reference, maps: s.maps,
         visible: s.visible)
       #expect(fast.shape == [2, 3, 5])
