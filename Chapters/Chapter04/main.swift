@@ -213,18 +213,7 @@ encoder of Chapter 3) is the one to read, and it records its table for the book:
 Whatever K does, Chapter 5 keeps K = 8 and adds the Synchronizer, which reads the
 detail straight from the feature maps whenever a token asks for it.
 */
-var accuracyChart = LineChart(title: "What survives the bottleneck",
-                              xLabel: "visual tokens per image (K)",
-                              yLabel: "held-out accuracy (%)")
-accuracyChart.logScaleX = true
-let bottlenecked = results.filter { $0.tokens != nil }
-let questions = ["how many objects", "which shapes", "which cell (fine)"]
-for (k, question) in questions.enumerated() {
-  accuracyChart.add(question,
-                    bottlenecked.map { (Double($0.tokens!), 100 * $0.accuracy[k]) },
-                    showsPoints: true)
-}
-accuracyChart.legendPosition = .bottomRight
+let accuracyChart = bottleneckChart(results)
 try accuracyChart.save(to: chapter.figurePath("bottleneck"))
 if let path = chapter.fullRunFigurePath("bottleneck") {
   try accuracyChart.save(to: path)
