@@ -196,6 +196,24 @@ that one bad batch cannot throw the parameters far.
 
 @code(clip-gradients)
 
+Which parameters decay? Weight decay pulls every weight towards zero a little at each
+step, a preference for small weights that helps a matrix generalise. It makes no sense
+for a bias or a norm's gain (pulling a gain towards zero switches its layer off), nor
+for a table of learned vectors whose size carries meaning. MM-Interleaved also trains
+one kind of parameter more slowly than the rest (Chapter 5 meets it). Groups by rule:
+
+@code(parameter-rules)
+
+These pieces make one training loop, which every later chapter uses. A step is the
+loss of one batch, its gradients, clipping, an AdamW step at the scheduled rate. The
+loop also keeps the optional moving average of the weights (Chapter 7), a progress bar
+on the terminal, and checkpoints every N steps; Ctrl-C saves one and stops. Because
+the batch of step k is computed from k alone, the step counter is the whole position
+in the data, and a run resumed from a checkpoint continues exactly (the test suite
+checks it bit for bit):
+
+@code(trainer)
+
 ## The digits
 
 Our data are real handwriting: 1,797 digits from 13 writers, 8×8 pixels with 17
@@ -217,9 +235,10 @@ Some are hard even for us.](Figures/ch02-digits.png){width=85%}
 
 ## Training, with validation
 
-The loop is Chapter 1's, grown up: minibatches in a fresh shuffled order each epoch,
-AdamW with a warm-up and cosine schedule, clipping, and after each epoch a pass over
-the validation set without gradients. The same function trains both models.
+The loop is Chapter 1's, grown up: minibatches in a fresh shuffled order each epoch
+(the order of epoch e drawn from a generator seeded with e, so that step k's batch is
+a function of k), the trainer above, and after each epoch a pass over the validation
+set without gradients. The same function trains both models.
 */
 /// One epoch's numbers.
 struct EpochRecord {
@@ -239,37 +258,40 @@ func evaluate(
   }
 }
 
-/// Trains `model` with AdamW and returns the record of every epoch.
+/// Trains `model` with the book's trainer and returns the record of every epoch.
 func fit(
   _ model: some Classifier, train: Digits, validation: Digits, epochs: Int,
-  size: Int, learningRate: Float, using generator: inout SeededGenerator
-) -> [EpochRecord] {
+  size: Int, learningRate: Float, seed: UInt64
+) throws -> (records: [EpochRecord], seconds: Double) {
   let batchSize = 64
   let stepsPerEpoch = (train.count + batchSize - 1) / batchSize
-  let schedule = LearningRateSchedule(base: learningRate, warmupSteps: stepsPerEpoch,
-                                      totalSteps: epochs * stepsPerEpoch)
-  let optimizer = AdamW([ParameterGroup(model.namedParameters, weightDecay: 0.01)])
-  var records: [EpochRecord] = []
-  var progress = ProgressBar(total: epochs * stepsPerEpoch, label: "training")
+  var configuration = TrainingConfiguration(
+    steps: epochs * stepsPerEpoch, learningRate: learningRate, warmupSteps: stepsPerEpoch)
+  configuration.beta2 = 0.999
+  let trainer = Trainer(model, configuration)
+  var epoch = (number: -1, batches: [(images: Tensor, labels: [Int])]())
+  var records: [EpochRecord] = [], total = 0.0
   model.train()
-  for _ in 0..<epochs {
-    var total = 0.0
-    for (images, labels) in train.batches(of: batchSize, size: size, using: &generator) {
-      let loss = crossEntropy(model.scores(images), targets: labels)
-      loss.backward()
-      clipGradientNorm(model.parameters, maxNorm: 1)
-      optimizer.step(learningRate: schedule(optimizer.stepCount))
-      optimizer.zeroGrad()
-      total += Double(loss.item) * Double(labels.count)
-      progress.advance()
+  try trainer.run { step in
+    if step / stepsPerEpoch != epoch.number {  // a new epoch: a new order
+      var order = SeededGenerator(seed: seed + UInt64(step / stepsPerEpoch))
+      epoch = (step / stepsPerEpoch, train.batches(of: batchSize, size: size,
+                                                   using: &order))
     }
+    let (images, labels) = epoch.batches[step % stepsPerEpoch]
+    return crossEntropy(model.scores(images), targets: labels)
+  } afterStep: { step in
+    let labels = epoch.batches[step % stepsPerEpoch].labels.count
+    total += Double(trainer.losses[step]) * Double(labels)
+    guard (step + 1) % stepsPerEpoch == 0 else { return }
     let (validationLoss, accuracy) = evaluate(model.scores, on: validation, size: size)
     records.append(EpochRecord(trainLoss: total / Double(train.count),
                                validationLoss: validationLoss,
                                validationAccuracy: accuracy))
+    total = 0
   }
   model.eval()
-  return records
+  return (records, trainer.seconds)
 }
 
 /// A model that maps images to class scores.
@@ -285,11 +307,9 @@ First the multilayer perceptron, on the raw 8×8 pixels:
 */
 let mlpEpochs = chapter.size(quick: 10, full: 40)
 let mlp = DigitMLP(width: 128, using: &chapter.generator)
-var mlpRecords: [EpochRecord] = []
-let mlpSeconds = secondsTaken {
-  mlpRecords = fit(mlp, train: train, validation: validation, epochs: mlpEpochs, size: 8,
-                   learningRate: 3e-3, using: &chapter.generator)
-}
+let (mlpRecords, mlpSeconds) = try fit(mlp, train: train, validation: validation,
+                                        epochs: mlpEpochs, size: 8, learningRate: 3e-3,
+                                        seed: 20)
 for (epoch, record) in mlpRecords.enumerated() where (epoch + 1) % (mlpEpochs / 5) == 0 {
   show("MLP epoch \(epoch + 1): train loss \(rounded: record.trainLoss),",
        "validation loss \(rounded: record.validationLoss),",
@@ -307,11 +327,9 @@ lives in the library, because Chapter 7 will use it to judge generated digits:
 extension DigitCNN: Classifier {}
 let cnnEpochs = chapter.size(quick: 6, full: 30)
 let cnn = DigitCNN(using: &chapter.generator)
-var cnnRecords: [EpochRecord] = []
-let cnnSeconds = secondsTaken {
-  cnnRecords = fit(cnn, train: train, validation: validation, epochs: cnnEpochs, size: 16,
-                   learningRate: 3e-3, using: &chapter.generator)
-}
+let (cnnRecords, cnnSeconds) = try fit(cnn, train: train, validation: validation,
+                                        epochs: cnnEpochs, size: 16, learningRate: 3e-3,
+                                        seed: 30)
 for (epoch, record) in cnnRecords.enumerated() where (epoch + 1) % (cnnEpochs / 3) == 0 {
   show("CNN epoch \(epoch + 1): train loss \(rounded: record.trainLoss),",
        "validation loss \(rounded: record.validationLoss),",

@@ -222,33 +222,30 @@ let steps = chapter.size(quick: 50, full: 1200)
 let parameters = clip.namedParameters + encoder.pyramid.namedParameters.map {
   ("pyramid." + $0.name, $0.tensor)
 } + segmentationHead.namedParameters.map { ("segmentationHead." + $0.name, $0.tensor) }
-let optimizer = AdamW([ParameterGroup(parameters, weightDecay: 0.01)], beta2: 0.99)
-let schedule = LearningRateSchedule(base: 1e-3, warmupSteps: min(100, steps / 4),
-                                    totalSteps: steps, minimum: 1e-4)
+var configuration = TrainingConfiguration(
+  steps: steps, learningRate: 1e-3, warmupSteps: min(100, steps / 4),
+  minimumLearningRate: 1e-4)
+configuration.label = "pre-training"
+let trainer = Trainer(parameters, configuration)
 var history: [(step: Double, clip: Double, segmentation: Double)] = []
 var retrievalHistory: [(x: Double, y: Double)] = [(0, retrievalAccuracy(clip, heldOut))]
-var progress = ProgressBar(total: steps, label: "pre-training")
-let trainingSeconds = secondsTaken {
-  for step in 0..<steps {
-    let batch = sceneBatch(32, vocabulary: vocabulary, length: textLength,
-                           using: &chapter.generator)
-    let (imageTokens, maps) = encoder(batch.images)  // the ViT runs once for both tasks
-    let contrastive = clip.loss(tokens: imageTokens, texts: batch.tokens)
-    let map16 = maps[0]  // [B, C, 16, 16]
-    let segmentation = crossEntropy(segmentationLogits(segmentationHead, map16),
-                                    targets: batch.maps)
-    (contrastive + segmentation).backward()
-    clipGradientNorm(optimizer.groups[0].parameters.map(\.tensor), maxNorm: 1)
-    optimizer.step(learningRate: schedule(step))
-    optimizer.zeroGrad()
-    history.append((Double(step + 1), Double(contrastive.item),
-                    Double(segmentation.item)))
-    progress.advance(note: "loss \(rounded: contrastive.item)")
-    if (step + 1) % max(steps / 10, 1) == 0 {
-      retrievalHistory.append((Double(step + 1), retrievalAccuracy(clip, heldOut)))
-    }
+try trainer.run { step in
+  var batchRandom = SeededGenerator(seed: 3_000 + UInt64(step))  // step k's scenes
+  let batch = sceneBatch(32, vocabulary: vocabulary, length: textLength,
+                         using: &batchRandom)
+  let (imageTokens, maps) = encoder(batch.images)  // the ViT runs once for both tasks
+  let contrastive = clip.loss(tokens: imageTokens, texts: batch.tokens)
+  let map16 = maps[0]  // [B, C, 16, 16]
+  let segmentation = crossEntropy(segmentationLogits(segmentationHead, map16),
+                                  targets: batch.maps)
+  history.append((Double(step + 1), Double(contrastive.item), Double(segmentation.item)))
+  return contrastive + segmentation
+} afterStep: { step in
+  if (step + 1) % max(steps / 10, 1) == 0 {
+    retrievalHistory.append((Double(step + 1), retrievalAccuracy(clip, heldOut)))
   }
 }
+let trainingSeconds = trainer.seconds
 for (step, accuracy) in retrievalHistory where Int(step) % max(steps / 5, 1) == 0 {
   show("step \(Int(step)): held-out retrieval \(rounded: 100 * accuracy)%")
 }

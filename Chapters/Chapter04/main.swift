@@ -161,37 +161,30 @@ show("encoded", training.answers.count, "training and", testing.answers.count,
 
 let steps = chapter.size(quick: 60, full: 800)
 var results: [(name: String, tokens: Int?, accuracy: [Double])] = []
-var progress = ProgressBar(total: 5 * steps, label: "probing")
-let probingSeconds = secondsTaken {
-  for tokens in [8, 16, 32, 64, nil] as [Int?] {
-    var armRandom = SeededGenerator(seed: 500)
-    let arm = Arm(tokens: tokens, using: &armRandom)
-    let optimizer = AdamW([ParameterGroup(arm.namedParameters, weightDecay: 0.01)],
-                          beta2: 0.99)
-    let schedule = LearningRateSchedule(base: 1e-3, warmupSteps: steps / 10,
-                                        totalSteps: steps, minimum: 1e-4)
-    for step in 0..<steps {
-      let b = step % training.tokens.count
-      let answers = training.answers[(b * 32)..<(b * 32 + 32)]
-      let (loss, _) = score(arm, training.tokens[b], answers)
-      loss.backward()
-      clipGradientNorm(arm.parameters, maxNorm: 1)
-      optimizer.step(learningRate: schedule(step))
-      optimizer.zeroGrad()
-      progress.advance()
-    }
-    var right = [0, 0, 0]
-    withoutGradient {
-      for (b, batch) in testing.tokens.enumerated() {
-        let counts = score(arm, batch, testing.answers[(b * 32)..<(b * 32 + 32)]).right
-        right = zip(right, counts).map { $0 + $1 }
-      }
-    }
-    let n = Double(testing.answers.count)
-    results.append((tokens.map { "K = \($0)" } ?? "all 64 ViT tokens", tokens,
-                    [Double(right[0]) / n, Double(right[1]) / (3 * n),
-                     Double(right[2]) / n]))
+var probingSeconds = 0.0
+for tokens in [8, 16, 32, 64, nil] as [Int?] {
+  var armRandom = SeededGenerator(seed: 500)
+  let arm = Arm(tokens: tokens, using: &armRandom)
+  let name = tokens.map { "K = \($0)" } ?? "all 64 ViT tokens"
+  var configuration = TrainingConfiguration(
+    steps: steps, learningRate: 1e-3, warmupSteps: steps / 10, minimumLearningRate: 1e-4)
+  configuration.label = name
+  let trainer = Trainer(arm, configuration)
+  try trainer.run { step in
+    let b = step % training.tokens.count
+    return score(arm, training.tokens[b], training.answers[(b * 32)..<(b * 32 + 32)]).loss
   }
+  probingSeconds += trainer.seconds
+  var right = [0, 0, 0]
+  withoutGradient {
+    for (b, batch) in testing.tokens.enumerated() {
+      let counts = score(arm, batch, testing.answers[(b * 32)..<(b * 32 + 32)]).right
+      right = zip(right, counts).map { $0 + $1 }
+    }
+  }
+  let n = Double(testing.answers.count)
+  results.append((name, tokens, [Double(right[0]) / n, Double(right[1]) / (3 * n),
+                                 Double(right[2]) / n]))
 }
 showTiming("probing, 5 arms × \(steps) steps", seconds: probingSeconds)
 func percent(_ x: Double) -> String { "\(rounded: 100 * x)%" }

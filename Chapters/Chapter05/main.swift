@@ -188,31 +188,23 @@ final class CellReader: Layer {
 /// maps [B, 1, C, H, W] per level, and the first object's cell.
 typealias CellBatch = (tokens: Tensor, maps: [Tensor], cells: [Int])
 
-/// Trains `reader` with AdamW (offsets at a tenth of the rate, as upstream; parameters
-/// named by `frozen` not at all) and returns the seconds it took.
+/// Trains `reader` with the book's trainer (which puts the sampling offsets at a tenth
+/// of the rate, as upstream; parameters named by `frozen` do not learn) and returns
+/// the seconds it took.
 func train(
-  _ reader: CellReader, on batches: [CellBatch], steps: Int,
-  frozen: (String) -> Bool = { _ in false }, progress: inout ProgressBar
-) -> Double {
-  let learned = reader.namedParameters.filter { !frozen($0.name) }
-  let isOffset = { (name: String) in name.contains("samplingOffsets") }
-  let optimizer = AdamW([
-    ParameterGroup(learned.filter { !isOffset($0.name) }, weightDecay: 0.01),
-    ParameterGroup(learned.filter { isOffset($0.name) }, learningRateScale: 0.1),
-  ], beta2: 0.99)
-  let schedule = LearningRateSchedule(base: 1e-3, warmupSteps: steps / 10,
-                                      totalSteps: steps, minimum: 1e-4)
-  return secondsTaken {
-    for step in 0..<steps {
-      let batch = batches[step % batches.count]
-      let scores = reader(batch.tokens, maps: batch.maps)  // [B, 36]
-      crossEntropy(scores, targets: batch.cells).backward()
-      clipGradientNorm(reader.parameters, maxNorm: 1)
-      optimizer.step(learningRate: schedule(step))
-      reader.zeroGrad()
-      progress.advance()
-    }
+  _ reader: CellReader, on batches: [CellBatch], steps: Int, label: String,
+  frozen: (String) -> Bool = { _ in false }
+) throws -> Double {
+  var configuration = TrainingConfiguration(
+    steps: steps, learningRate: 1e-3, warmupSteps: steps / 10, minimumLearningRate: 1e-4)
+  configuration.label = label
+  let trainer = Trainer(reader, configuration, frozen: frozen)
+  try trainer.run { step in
+    let batch = batches[step % batches.count]
+    let scores = reader(batch.tokens, maps: batch.maps)  // [B, 36]
+    return crossEntropy(scores, targets: batch.cells)
   }
+  return trainer.seconds
 }
 
 /// The share of held-out batches' cells the reader names exactly, in per cent.
@@ -232,13 +224,12 @@ let training = encodedScenes(chapter.size(quick: 640, full: 2048), encoder,
 let testing = encodedScenes(320, encoder, using: &testRandom)
 let steps = chapter.size(quick: 100, full: 600)
 var rows: [[String]] = []
-var progress = ProgressBar(total: 3 * steps, label: "training")
 var synchronizedReader: CellReader? = nil
 for (name, tokens, synchronized) in [("K = 8", 8, false), ("K = 32", 32, false),
                                      ("K = 8 + MMFS", 8, true)] {
   var armRandom = SeededGenerator(seed: 600)
   let reader = CellReader(tokens: tokens, synchronized: synchronized, using: &armRandom)
-  let seconds = train(reader, on: training, steps: steps, progress: &progress)
+  let seconds = try train(reader, on: training, steps: steps, label: name)
   rows.append([name, "\(rounded: accuracy(reader, on: testing))%", gateText(reader)])
   showTiming("\(name): \(steps) steps", seconds: seconds)
   if synchronized { synchronizedReader = reader }
@@ -332,7 +323,6 @@ reader is trained with the recency embedding held at zero.
 let pairTraining = earlierCellPairs(training)
 let pairTesting = earlierCellPairs(testing)
 let pairSteps = chapter.size(quick: 40, full: 600)
-var pairProgress = ProgressBar(total: 2 * pairSteps, label: "two images")
 var pairRows: [[String]] = []
 for (name, usesRecency) in [("with recency", true), ("recency held at zero", false)] {
   var armRandom = SeededGenerator(seed: 600)
@@ -341,9 +331,8 @@ for (name, usesRecency) in [("with recency", true), ("recency held at zero", fal
   if !usesRecency {
     recencyTable.assign([Float](repeating: 0, count: recencyTable.count))
   }
-  let seconds = train(reader, on: pairTraining, steps: pairSteps,
-                      frozen: { !usesRecency && $0.contains("recency") },
-                      progress: &pairProgress)
+  let seconds = try train(reader, on: pairTraining, steps: pairSteps, label: name,
+                          frozen: { !usesRecency && $0.contains("recency") })
   pairRows.append(["K = 8 + MMFS, \(name)",
                    "\(rounded: accuracy(reader, on: pairTesting))%", gateText(reader)])
   showTiming("two images, \(name): \(pairSteps) steps", seconds: seconds)

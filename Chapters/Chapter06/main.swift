@@ -231,35 +231,30 @@ let window = configuration.contextLength
 let batchSize = 8
 let steps = chapter.size(quick: 60, full: 1500)
 let evaluateEvery = chapter.size(quick: 20, full: 100)
-let optimizer = AdamW([ParameterGroup(model.namedParameters, weightDecay: 0.01)],
-                      beta2: 0.99)
-let schedule = LearningRateSchedule(base: 1e-3, warmupSteps: min(100, steps / 10),
-                                    totalSteps: steps, minimum: 1e-4)
-var batchRandom = SeededGenerator(seed: 604)
+var training = TrainingConfiguration(
+  steps: steps, learningRate: 1e-3, warmupSteps: min(100, steps / 10),
+  minimumLearningRate: 1e-4)
+training.label = "language model"
+let trainer = Trainer(model, training)
 var trainingCurve: [(x: Double, y: Double)] = []
 var heldOutCurve: [(x: Double, y: Double)] = []
-var progress = ProgressBar(total: steps, label: "language model")
-let trainingSeconds = secondsTaken {
-  for step in 0..<steps {
-    let starts = (0..<batchSize).map { _ in
-      batchRandom.nextInt(below: stream.count - window - 1)
-    }
-    let inputs = starts.flatMap { Array(stream[$0..<($0 + window)]) }
-    let targets = starts.flatMap { Array(stream[($0 + 1)...($0 + window)]) }
-    let logits = model(inputs, batch: batchSize)  // [B, T, V]
-    let loss = crossEntropy(logits.reshaped([-1, logits.shape[2]]), targets: targets)
-    loss.backward()
-    clipGradientNorm(model.parameters, maxNorm: 1)
-    optimizer.step(learningRate: schedule(step))
-    optimizer.zeroGrad()
-    trainingCurve.append((Double(step + 1), Double(loss.item)))
-    if (step + 1) % evaluateEvery == 0 {
-      heldOutCurve.append((Double(step + 1),
-                           Double(heldOutLoss(model, heldOutStream, window: window))))
-    }
-    progress.advance()
+try trainer.run { step in
+  var batchRandom = SeededGenerator(seed: 6_000 + UInt64(step))  // step k's windows
+  let starts = (0..<batchSize).map { _ in
+    batchRandom.nextInt(below: stream.count - window - 1)
+  }
+  let inputs = starts.flatMap { Array(stream[$0..<($0 + window)]) }
+  let targets = starts.flatMap { Array(stream[($0 + 1)...($0 + window)]) }
+  let logits = model(inputs, batch: batchSize)  // [B, T, V]
+  return crossEntropy(logits.reshaped([-1, logits.shape[2]]), targets: targets)
+} afterStep: { step in
+  trainingCurve.append((Double(step + 1), Double(trainer.losses[step])))
+  if (step + 1) % evaluateEvery == 0 {
+    heldOutCurve.append((Double(step + 1),
+                         Double(heldOutLoss(model, heldOutStream, window: window))))
   }
 }
+let trainingSeconds = trainer.seconds
 showTiming("\(steps) steps of \(batchSize) × \(window) tokens", seconds: trainingSeconds)
 showMeasurement("training speed (forward, backward, AdamW)",
                 formatted(Double(steps * batchSize * window) / trainingSeconds)
@@ -423,24 +418,20 @@ func paddedBatch(_ examples: ArraySlice<(inputs: [Int], targets: [Int])>, pad: I
 }
 
 let tuningSteps = chapter.size(quick: 60, full: 1200)
-let tuner = AdamW([ParameterGroup(model.namedParameters, weightDecay: 0.01)], beta2: 0.99)
-let tuningSchedule = LearningRateSchedule(base: 5e-4, warmupSteps: tuningSteps / 10,
-                                          totalSteps: tuningSteps, minimum: 5e-5)
-var tuningProgress = ProgressBar(total: tuningSteps, label: "instruction tuning")
-let tuningSeconds = secondsTaken {
-  for step in 0..<tuningSteps {
-    let start = (step * batchSize) % (tuningExamples.count - batchSize)
-    let batch = paddedBatch(tuningExamples[start..<(start + batchSize)],
-                            pad: tokenizer.padding)
-    let logits = model(batch.inputs, batch: batchSize)  // [B, T, V]
-    crossEntropy(logits.reshaped([-1, logits.shape[2]]), targets: batch.targets,
-                 ignoreIndex: -1).backward()
-    clipGradientNorm(model.parameters, maxNorm: 1)
-    tuner.step(learningRate: tuningSchedule(step))
-    tuner.zeroGrad()
-    tuningProgress.advance()
-  }
+var tuning = TrainingConfiguration(
+  steps: tuningSteps, learningRate: 5e-4, warmupSteps: tuningSteps / 10,
+  minimumLearningRate: 5e-5)
+tuning.label = "instruction tuning"
+let tuner = Trainer(model, tuning)
+try tuner.run { step in
+  let start = (step * batchSize) % (tuningExamples.count - batchSize)
+  let batch = paddedBatch(tuningExamples[start..<(start + batchSize)],
+                          pad: tokenizer.padding)
+  let logits = model(batch.inputs, batch: batchSize)  // [B, T, V]
+  return crossEntropy(logits.reshaped([-1, logits.shape[2]]), targets: batch.targets,
+                      ignoreIndex: -1)
 }
+let tuningSeconds = tuner.seconds
 showTiming("instruction tuning, \(tuningSteps) steps", seconds: tuningSeconds)
 
 var askRandom = SeededGenerator(seed: 608)

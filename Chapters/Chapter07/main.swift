@@ -247,16 +247,14 @@ about the last two hundred, or the average would still remember the random start
 */
 let batchSize = chapter.size(quick: 8, full: 16)
 let steps = chapter.size(quick: 12, full: 3000)
-let optimizer = AdamW([ParameterGroup(unet.namedParameters, weightDecay: 0.01),
-                       ParameterGroup(prompt.namedParameters.map {
-                                        ("prompt." + $0.name, $0.tensor)
-                                      }, weightDecay: 0)],
-                      beta2: 0.99)
-let learningRates = LearningRateSchedule(base: 1e-3, warmupSteps: min(100, steps / 10),
-                                         totalSteps: steps, minimum: 1e-4)
-let average = WeightAverage(unet.parameters + prompt.parameters, decay: 0.995)
-var trainRandom = SeededGenerator(seed: 703)
-var lossCurve: [Double] = []
+var settings = TrainingConfiguration(
+  steps: steps, learningRate: 1e-3, warmupSteps: min(100, steps / 10),
+  minimumLearningRate: 1e-4)
+(settings.averageDecay, settings.label) = (0.995, "U-Net")
+let trainer = Trainer(
+  unet.namedParameters + prompt.namedParameters.map { ("prompt." + $0.name, $0.tensor) },
+  settings)
+let average = trainer.average!
 /*:
 While it trains, every few hundred steps we draw 50 digits (five of each, with the
 averaged weights, 10 DDIM steps and guidance 3) and ask Chapter 2's classifier, which
@@ -292,22 +290,13 @@ func progressCheck(_ model: DiffusionModel, _ prompt: DigitPrompt, _ judge: Digi
 let checkEvery = chapter.size(quick: 0, full: 300)  // none in the quick run
 var checkRandom = SeededGenerator(seed: 706)
 var checkCurve: [(x: Double, y: Double)] = []
-var trainingSeconds = 0.0
-var progress = ProgressBar(total: steps, label: "U-Net")
-for step in 0..<steps {
-  trainingSeconds += secondsTaken {
-    let indices = (0..<batchSize).map { _ in trainRandom.nextInt(below: training.count) }
-    let x0 = diffusionImages(training, indices)  // [B, 1, 32, 32]
-    let conditions = prompt(indices.map { training.labels[$0] })  // [B, 3, 128]
-    let loss = diffusion.loss(x0, conditions: conditions, using: &trainRandom)
-    loss.backward()
-    clipGradientNorm(unet.parameters + prompt.parameters, maxNorm: 1)
-    optimizer.step(learningRate: learningRates(step))
-    optimizer.zeroGrad()
-    average.update()
-    lossCurve.append(Double(loss.item))
-  }
-  progress.advance()
+try trainer.run { step in
+  var trainRandom = SeededGenerator(seed: 70_000 + UInt64(step))  // step k's batch
+  let indices = (0..<batchSize).map { _ in trainRandom.nextInt(below: training.count) }
+  let x0 = diffusionImages(training, indices)  // [B, 1, 32, 32]
+  let conditions = prompt(indices.map { training.labels[$0] })  // [B, 3, 128]
+  return diffusion.loss(x0, conditions: conditions, using: &trainRandom)
+} afterStep: { step in
   if checkEvery > 0 && (step + 1) % checkEvery == 0 {
     let read = average.withAveragedWeights {
       progressCheck(diffusion, prompt, judge, using: &checkRandom)
@@ -315,6 +304,7 @@ for step in 0..<steps {
     checkCurve.append((Double(step + 1), 100 * read))
   }
 }
+let (trainingSeconds, lossCurve) = (trainer.seconds, trainer.losses.map(Double.init))
 showTiming("\(steps) steps of \(batchSize) digits", seconds: trainingSeconds)
 showMeasurement("training speed (forward, backward, AdamW)",
                 formatted(Double(steps * batchSize) / trainingSeconds) + " images/s")

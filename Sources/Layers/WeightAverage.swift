@@ -36,6 +36,12 @@ public final class WeightAverage {
     updates += 1
   }
 
+  /// Continues from saved averages (a resumed run).
+  func restore(_ values: [[Float]], updates: Int) {
+    averages = values
+    self.updates = updates
+  }
+
   /// Puts the averaged weights into the model for good (when training is over).
   public func applyAverage() {
     for (parameter, average) in zip(parameters, averages) { parameter.assign(average) }

@@ -1,4 +1,3 @@
-import Platform
 
 /// A progress bar with an ETA, drawn on stderr and only on a terminal: it never enters
 /// a transcript or the book.
