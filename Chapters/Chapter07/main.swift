@@ -53,13 +53,6 @@ func diffusionImages(_ set: Digits, _ indices: [Int]) -> Tensor {
   set.batch(indices, size: imageSize).images * 2 - 1  // [N, 1, 32, 32]
 }
 
-/// [N, 1, H, W] images in [−1, 1] as rows of pixels in [0, 1], for figures.
-func pictures(_ images: Tensor) -> [[Float]] {
-  let n = images.shape[0], size = images.count / n
-  return (0..<n).map { i in
-    images.data[(i * size)..<((i + 1) * size)].map { ($0 + 1) / 2 }
-  }
-}
 show("\(training.count) training digits, \(heldOut.count) held out;",
      "each [1, \(imageSize), \(imageSize)] in [−1, 1]")
 /*:
@@ -87,14 +80,9 @@ show("T = \(schedule.steps): β from \(formatted(schedule.betas.first!)) to",
 let mildDDPM = NoiseSchedule.linear(steps: 200, from: 1e-4, to: 0.02)
 show("DDPM's βs (1e-4 to 0.02) at T = 200 would leave ᾱ_T =",
      formatted(mildDDPM.alphaBars.last!, significantDigits: 3))
-var fadeChart = LineChart(title: "How much signal is left", xLabel: "timestep t",
-                          yLabel: "signal amplitude sqrt(alpha-bar_t)")
-fadeChart.add("linear betas (MMI-Tiny)",
-              values: schedule.alphaBars.map { Double($0.squareRoot()) })
-fadeChart.add("cosine", values: cosine.alphaBars.map { Double($0.squareRoot()) })
-fadeChart.add("DDPM's betas at T = 200",
-              values: mildDDPM.alphaBars.map { Double($0.squareRoot()) })
-try fadeChart.save(to: chapter.figurePath("signal"))
+try signalChart([("linear betas (MMI-Tiny)", schedule), ("cosine", cosine),
+                 ("DDPM's betas at T = 200", mildDDPM)])
+  .save(to: chapter.figurePath("signal"))
 /*:
 ![The signal left at each step: MMI-Tiny's linear schedule fades the image to almost
 nothing by t = 200; the cosine schedule keeps more signal early on; DDPM's original
@@ -107,18 +95,7 @@ var fadeRandom = SeededGenerator(seed: 701)
 let oneOfEach = (0..<10).map { d in training.labels.firstIndex(of: d)! }
 let cleanExamples = diffusionImages(training, oneOfEach)  // [10, 1, 32, 32]
 let sharedNoise = Tensor.normal(cleanExamples.shape, using: &fadeRandom)
-var fadeImages: [[Float]] = []
-for example in 0..<4 {
-  let x0 = cleanExamples.sliced(axis: 0, example..<(example + 1))  // [1, 1, 32, 32]
-  let noise = sharedNoise.sliced(axis: 0, example..<(example + 1))
-  for t in fadeSteps {
-    let xt = t == 0 ? x0 : schedule.noised(x0, at: [t], noise: noise)
-    fadeImages += pictures(xt)
-  }
-}
-try Canvas.imageSheet(fadeImages, width: imageSize, height: imageSize,
-                      columns: fadeSteps.count, zoom: 3,
-                      captions: (0..<4).flatMap { _ in fadeSteps.map { "t = \($0)" } })
+try forwardSheet(cleanExamples, noise: sharedNoise, schedule: schedule, steps: fadeSteps)
   .writePNG(to: chapter.figurePath("forward"))
 /*:
 ![The forward process on four digits: x_t for growing t (values outside [−1, 1]
@@ -214,19 +191,7 @@ let probeOutput = withoutGradient {
 show("input x_t: [2, 1, 32, 32]; condition:", prompt([0, 1]).shape)
 for line in siteShapes { show("  hook at", line) }
 show("predicted noise:", probeOutput.shape)
-let partCounts = [
-  ("time embedding", unet.time.parameterCount),
-  ("residual blocks", (unet.down + unet.up + [unet.middleFirst, unet.middleSecond])
-     .map(\.parameterCount).reduce(0, +)),
-  ("cross-attention", (unet.downAttention + unet.upAttention).compactMap { $0 }
-     .map(\.parameterCount).reduce(0, +) + unet.middleAttention.parameterCount),
-  ("down- and upsampling", (unet.downsample + unet.upsample)
-     .map(\.parameterCount).reduce(0, +)),
-  ("input and output", unet.input.parameterCount + unet.outputNorm.parameterCount
-     + unet.output.parameterCount),
-]
-showTable(["part of the U-Net", "weights"],
-          partCounts.map { [$0.0, "\($0.1)"] } + [["total", "\(unet.parameterCount)"]])
+showTable(["part of the U-Net", "weights"], partCountRows(unet))
 /*:
 ## Training with a condition in words
 
@@ -308,12 +273,6 @@ let (trainingSeconds, lossCurve) = (trainer.seconds, trainer.losses.map(Double.i
 showTiming("\(steps) steps of \(batchSize) digits", seconds: trainingSeconds)
 showMeasurement("training speed (forward, backward, AdamW)",
                 formatted(Double(steps * batchSize) / trainingSeconds) + " images/s")
-/// The mean of `values` over windows of `width`, one point per window.
-func windowMeans(_ values: [Double], width: Int) -> [(x: Double, y: Double)] {
-  stride(from: 0, to: values.count - width + 1, by: width).map { start in
-    (Double(start + width), values[start..<(start + width)].reduce(0, +) / Double(width))
-  }
-}
 let lossWindow = max(1, steps / 60)
 let firstLoss = lossCurve.prefix(lossWindow).reduce(0, +) / Double(lossWindow)
 let lastLoss = lossCurve.suffix(lossWindow).reduce(0, +) / Double(lossWindow)
@@ -323,84 +282,12 @@ for point in checkCurve {
   show("after step \(Int(point.x)):",
        "\(rounded: point.y)% of 50 quick samples read as asked")
 }
-var lossChart = LineChart(title: "Noise-prediction loss", xLabel: "step",
-                          yLabel: "mean squared error")
-lossChart.add("mean over \(lossWindow) steps", windowMeans(lossCurve, width: lossWindow))
-lossChart.logScaleY = true
-try lossChart.save(to: chapter.figurePath("loss"))
-var checkChart = LineChart(title: "Samples read as the digit asked for",
-                           xLabel: "step", yLabel: "% of 50 (DDIM-10, guidance 3)")
-checkChart.add("classified as asked", [(0, 10)] + checkCurve, showsPoints: true)
-if let progressPath = chapter.fullRunFigurePath("progress"),
-   let lossPath = chapter.fullRunFigurePath("loss") {
-  try checkChart.save(to: progressPath)
-  try lossChart.save(to: lossPath)
-  let checks = checkCurve.map { "\(Int($0.x)): \(rounded: $0.y)%" }
-  try chapter.recordFullRun("training", """
-    \(steps) steps of \(batchSize) digits took \(formattedDuration(trainingSeconds)) \
-    (\(formatted(Double(steps * batchSize) / trainingSeconds)) images/s); the loss fell \
-    from \(rounded: firstLoss) to \(rounded: lastLoss) (means over \(lossWindow) steps). \
-    Share of the 50 quick samples read as asked, by step: \
-    \(checks.joined(separator: ", ")).
-
-    ![The noise-prediction loss of the full run.](\(lossPath)){width=75%}
-
-    ![How often the judge reads the full run's quick samples as the digit asked for, \
-    during training.](\(progressPath)){width=75%}
-    """)
-}
-/*:
-![The loss of this run (mean over windows of steps, log
-scale).](Figures/ch07-loss.png){width=75%}
-
-The loss drops fast and then creeps down. Its level says little about how good the
-samples are, which is why we will judge samples directly. The full run, with its
-samples checked during training:
-
-@fullrun(ch07-training)
-
-Note how little the loss and the samples agree: the loss is nearly flat after a
-thousand steps, while the share of samples drawn as asked is still climbing from a
-fifth toward all of them. What the condition changes is a small part of the noise to
-predict, so learning to follow it hardly shows in the loss.
-*/
-/*:
-## Sampling: DDPM and DDIM
-
-DDPM walks back through all T = 200 steps. DDIM (Song et al., 2021) observed that the
-training loss only fixes the marginals q(x_t | x_0), not the path between them, and
-that a deterministic path exists with the same marginals: predict x_0 from x_t, then
-jump straight to the noise level of any earlier step along the predicted noise. That
-allows 25 steps instead of 200. Its parameter η scales the fresh noise added: η = 0 is
-deterministic, and η = 1 on consecutive steps is exactly DDPM's step (a test checks it).
-We also clamp each predicted x_0 to the data's range [−1, 1]:
-
-@code(ddim-step)
-
-Classifier-free guidance runs the network twice per step, with the prompt and with the
-null condition, and moves further in the direction the prompt adds:
-
-@code(guidance)
-
-@code(diffusion-sample)
-*/
-/*:
-## A judge for generated digits
-
-How good is a generated digit? We ask Chapter 2's CNN, which never saw the diffusion
-model's outputs. It reads 16×16 images in [0, 1]; we average 2×2 blocks of our 32×32
-samples to get there. Two numbers come out:
-
-- the share of samples it classifies as the digit that was asked for, which measures
-  whether the condition is followed;
-- a **Fréchet distance** between generated and real digits in its feature space: each
-  image becomes the 32 channels of the CNN's last convolution averaged over positions,
-  each set of images a cloud of such vectors, summarised by its mean and covariance.
-  This is FID (Heusel et al., 2017) with a digit classifier in place of Inception. It is
-  small only when the samples are both realistic *and* as varied as the real digits.
-
-@code(frechet)
-*/
+let speed = formatted(Double(steps * batchSize) / trainingSeconds)
+try saveTrainingFigures(
+  chapter, losses: lossCurve, window: lossWindow, checks: checkCurve,
+  summary: "\(steps) steps of \(batchSize) digits took "
+    + "\(formattedDuration(trainingSeconds)) (\(speed) images/s); the loss fell from "
+    + "\(rounded: firstLoss) to \(rounded: lastLoss) (means over \(lossWindow) steps).")
 /// Class predictions and feature vectors of Chapter 2's CNN for [N, 1, 32, 32] images.
 func judged(_ images: Tensor, by judge: DigitCNN)
   -> (classes: [Int], features: [[Float]])
@@ -461,10 +348,8 @@ let perClass = chapter.size(quick: 1, full: 20)
 let samplingSteps = chapter.size(quick: 10, full: 25)
 let asked = (0..<(10 * perClass)).map { $0 / perClass }
 var sampleRandom = SeededGenerator(seed: 705)
-var samples = Tensor.zeros([1])
-let samplingSeconds = secondsTaken {
-  samples = draw(asked, diffusion, prompt, steps: samplingSteps, guidance: 3,
-                 using: &sampleRandom)
+let (samples, samplingSeconds) = timed {
+  draw(asked, diffusion, prompt, steps: samplingSteps, guidance: 3, using: &sampleRandom)
 }
 showTiming("\(asked.count) samples, DDIM-\(samplingSteps) with guidance 3",
            seconds: samplingSeconds)
@@ -475,42 +360,19 @@ let sampleDistance = frechetDistance(FeatureStatistics(samplesJudged.features),
 show("classified as asked: \(rounded: 100 * sampleAccuracy)%;",
      "Fréchet distance \(rounded: sampleDistance)",
      "(real held-out digits: \(rounded: floor))")
-let perDigitRows = (0..<10).map { d -> [String] in
-  let mine = asked.indices.filter { asked[$0] == d }
-  let right = mine.filter { samplesJudged.classes[$0] == d }.count
-  var counts = [Int](repeating: 0, count: 10)
-  for i in mine { counts[samplesJudged.classes[i]] += 1 }
-  counts[d] = -1
-  let confusion = counts.indices.max { counts[$0] < counts[$1] }!
-  return [digitNames[d], "\(right) of \(mine.count)",
-          counts[confusion] > 0 ? "\(digitNames[confusion]) (\(counts[confusion]))" : "-"]
-}
-showTable(["asked for", "classified as asked", "most common mistake"], perDigitRows)
-let gridColumns = min(perClass, 10)
-let gridIndices = (0..<10).flatMap { d in (0..<gridColumns).map { d * perClass + $0 } }
-let sampleSheet = Canvas.imageSheet(
-  gridIndices.map { pictures(samples.sliced(axis: 0, $0..<($0 + 1)))[0] },
-  width: imageSize, height: imageSize, columns: gridColumns, zoom: 2,
-  captions: gridIndices.map {
-    samplesJudged.classes[$0] == asked[$0] ? "" : "\(samplesJudged.classes[$0])?"
-  })
-try sampleSheet.writePNG(to: chapter.figurePath("samples"))
-if let path = chapter.fullRunFigurePath("samples") {
-  try sampleSheet.writePNG(to: path)
-  try chapter.recordFullRun("samples", markdownTable(
-    ["asked for", "classified as asked", "most common mistake"], perDigitRows) + """
-
-
-    All \(asked.count) samples: \(rounded: 100 * sampleAccuracy)% classified as asked, \
-    Fréchet distance \(rounded: sampleDistance). The yardsticks, with the same judge \
-    (\(judgePath)):
-
-    \(markdownTable(baselineHeader, baselineRows))
-
-    ![Samples of the full run, \(gridColumns) for each digit from zero to nine (rows), \
-    captioned with the judge's reading where it differs.](\(path)){width=70%}
-    """)
-}
+let digitRows = perDigitRows(asked: asked, read: samplesJudged.classes,
+                             names: digitNames)
+showTable(["asked for", "classified as asked", "most common mistake"], digitRows)
+let samplesFigure = sampleSheet(samples, asked: asked, read: samplesJudged.classes,
+                                perClass: perClass)
+try samplesFigure.writePNG(to: chapter.figurePath("samples"))
+try recordSamples(
+  chapter, sheet: samplesFigure, table: markdownTable(
+    ["asked for", "classified as asked", "most common mistake"], digitRows),
+  summary: "All \(asked.count) samples: \(rounded: 100 * sampleAccuracy)% classified as "
+    + "asked, Fréchet distance \(rounded: sampleDistance). The yardsticks, with the same "
+    + "judge (\(judgePath)):\n\n" + markdownTable(baselineHeader, baselineRows),
+  perClass: perClass)
 /*:
 ![Samples from the quick run, one per digit from zero to nine, each captioned with the
 judge's reading where it differs from the digit asked for. The quick run's
@@ -534,19 +396,7 @@ _ = diffusion.sample(conditions: prompt(traceDigits), height: imageSize, width: 
                      steps: traceSteps, guidance: 3, using: &traceRandom) { t, x, clean in
   traced.append((t, pictures(x), pictures(clean)))
 }
-let shownSteps = Array(Set((0..<8).map { $0 * (traced.count - 1) / 7 })).sorted()
-var traceImages: [[Float]] = [], traceCaptions: [String] = []
-for (d, _) in traceDigits.enumerated() {
-  for row in 0..<2 {
-    for k in shownSteps {
-      traceImages.append(row == 0 ? traced[k].x[d] : traced[k].clean[d])
-      traceCaptions.append(row == 0 ? "x at \(traced[k].t)" : "x0 guess")
-    }
-  }
-}
-let traceSheet = Canvas.imageSheet(traceImages, width: imageSize, height: imageSize,
-                                   columns: shownSteps.count, zoom: 3,
-                                   captions: traceCaptions)
+let traceSheet = denoisingSheet(traced, digits: traceDigits.count)
 try traceSheet.writePNG(to: chapter.figurePath("denoising"))
 if let path = chapter.fullRunFigurePath("denoising") {
   try traceSheet.writePNG(to: path)
@@ -574,10 +424,9 @@ let stepSettings: [(name: String, steps: Int, eta: Float)] = chapter.size(
 var stepRows: [[String]] = []
 for setting in stepSettings {
   var random = SeededGenerator(seed: 708)
-  var images = Tensor.zeros([1])
-  let seconds = secondsTaken {
-    images = draw(stepPrompts, diffusion, prompt, steps: setting.steps, guidance: 3,
-                  eta: setting.eta, using: &random)
+  let (images, seconds) = timed {
+    draw(stepPrompts, diffusion, prompt, steps: setting.steps, guidance: 3,
+         eta: setting.eta, using: &random)
   }
   let read = judged(images, by: judge)
   stepRows.append([setting.name, "\(setting.steps)", "\(2 * setting.steps)",
@@ -630,30 +479,11 @@ let guidanceHeader = ["guidance w", "classified as asked (of \(guidancePrompts.c
 showTable(guidanceHeader, guidanceRows)
 show("\(guidancePrompts.count) real held-out digits: Fréchet distance",
      "\(rounded: frechetDistance(heldOutSubset, realStatistics))")
-let guidanceSheet = Canvas.imageSheet(
-  guidanceImages, width: imageSize, height: imageSize, columns: 10, zoom: 2,
-  captions: guidanceScales.flatMap { w in (0..<10).map { _ in "w=\(formatted(w))" } })
-try guidanceSheet.writePNG(to: chapter.figurePath("guidance"))
-var guidanceChart = LineChart(title: "Guidance: following the prompt",
-                              xLabel: "guidance scale w", yLabel: "% classified as asked")
-guidanceChart.add("classified as asked", accuracyPoints, showsPoints: true)
-if let sheetPath = chapter.fullRunFigurePath("guidance"),
-   let chartPath = chapter.fullRunFigurePath("guidance-chart") {
-  try guidanceSheet.writePNG(to: sheetPath)
-  try guidanceChart.save(to: chartPath)
-  try chapter.recordFullRun("guidance", markdownTable(guidanceHeader, guidanceRows) + """
-
-
-    For comparison, \(guidancePrompts.count) real held-out digits: Fréchet distance \
-    \(rounded: frechetDistance(heldOutSubset, realStatistics)).
-
-    ![Samples of the full run at each guidance scale (rows), asking for zero to nine \
-    (columns), from the same starting noise.](\(sheetPath)){width=80%}
-
-    ![Share of samples classified as asked, against the guidance \
-    scale.](\(chartPath)){width=65%}
-    """)
-}
+try saveGuidanceFigures(
+  chapter, images: guidanceImages, scales: guidanceScales, accuracy: accuracyPoints,
+  table: markdownTable(guidanceHeader, guidanceRows),
+  note: "For comparison, \(guidancePrompts.count) real held-out digits: Fréchet "
+    + "distance \(rounded: frechetDistance(heldOutSubset, realStatistics)).")
 /*:
 ![The same starting noise at each guidance scale (rows, top to bottom: the scales of the
 table), asking for zero to nine from left to right; the quick run's
