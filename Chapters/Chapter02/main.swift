@@ -127,9 +127,14 @@ loses a factor √2 per ReLU layer; a fixed 0.1 gains about 13% per layer
 
 Images have structure a `Linear` layer ignores: a stroke means the same thing wherever
 it is. A convolution slides one small kernel over the image, so the same few weights
-look at every position. Written directly it is six nested loops. The fast way
-*unfolds* every k×k patch of the input into a column of a matrix (im2col), so that
-the convolution of an image becomes a single matrix product handed to BLAS:
+look at every position. Written directly it is six nested loops:
+
+@code(convolution-loops)
+
+That is the definition, and far too slow to train with: the innermost loop does one
+multiply–add at a time. The fast way *unfolds* every k×k patch of the input into a
+column of a matrix (im2col), so that the convolution of an image becomes a single
+matrix product handed to BLAS:
 
 @code(unfold)
 
@@ -149,8 +154,17 @@ products:
 
 @code(convolve)
 
-The test suite checks this against the six loops for several strides and paddings,
-and checks its gradients with finite differences, like every layer in this chapter.
+On a small batch, the loops and the matrix product agree (the test suite checks
+several strides and paddings, and checks the gradients with finite differences, like
+every layer in this chapter):
+*/
+var agreementRandom = SeededGenerator(seed: 22)
+let smallImages = Tensor.normal([2, 3, 7, 6], using: &agreementRandom)  // [B, C, H, W]
+let smallKernel = Tensor.normal([4, 3, 3, 3], using: &agreementRandom)  // [O, C, k, k]
+show("convolution, stride 2, padding 1,", agreement(
+  convolve(smallImages, smallKernel, stride: 2, padding: 1),
+  convolveByLoops(smallImages, smallKernel, stride: 2, padding: 1)))
+/*:
 
 ## Normalisation and attention
 
@@ -165,7 +179,12 @@ lines, and its gradient comes for free:
 normalises groups of channels of an image.) Multi-head attention lets every position
 of a sequence gather information from the others: queries are compared with keys,
 the scores become weights by a softmax, and the weights average the values, in
-several heads at once:
+several heads at once. One query at a time:
+
+@code(attention-loops)
+
+As tensors, all queries and heads at once: two batched matrix products around a
+softmax.
 
 @code(attention)
 */
@@ -175,6 +194,8 @@ let attended = attention(sequence, mask: Tensor.causalMask(5))  // [B, T, C]
 show("attention over [B, T, C] =", sequence.shape, "→", attended.shape, "with",
      attention.parameterCount, "parameters in", attention.namedParameters.count,
      "tensors")
+show("attention with the causal mask,", agreement(
+  attended, attentionByLoops(attention, sequence, mask: Tensor.causalMask(5))))
 /*:
 ## AdamW, from its equations
 

@@ -56,8 +56,8 @@ func withChance(_ rows: [[String]]) -> [[String]] { rows + [["chance", "2.8%", "
 struct AgreementCheck {
   var random = SeededGenerator(seed: 55)
 
-  /// Largest |loops − tensors| of bilinear sampling on 2 random 5×7 maps, 6 points each.
-  mutating func bilinear() -> Double {
+  /// Loops against tensors: bilinear sampling on 2 random 5×7 maps, 6 points each.
+  mutating func bilinear() -> String {
     let values = Tensor.normal([2, 5, 7, 3], using: &random)  // [G, H, W, C]
     let points = Tensor.uniform([2, 6, 2], low: -0.1, high: 1.1, using: &random)
     let fast = bilinearSample(values, at: points)  // [G, Q, C]
@@ -70,11 +70,11 @@ struct AgreementCheck {
         ) { row, column in (0..<3).map { Double(values[group, row, column, $0]) } }
       }
     }
-    return largestDifference(fast, slow)
+    return agreement(fast, slow)
   }
 
-  /// Largest |loops − tensors| of deformable attention over three levels.
-  mutating func deformable(_ layer: DeformableAttention) -> Double {
+  /// Loops against tensors: deformable attention over three levels.
+  mutating func deformable(_ layer: DeformableAttention) -> String {
     let maps = [8, 4, 2].map {
       Tensor.normal([1, 64, $0, $0], using: &random)  // [B, C, H, W]
     }
@@ -83,12 +83,12 @@ struct AgreementCheck {
     let fast = layer(queries, reference: reference, maps: maps)
     let slow = deformableAttentionByLoops(
       layer, queries: queries, reference: reference, maps: maps)
-    return largestDifference(fast, slow)
+    return agreement(fast, slow)
   }
 
-  /// Largest |loops − tensors| of the Synchronizer: 4 tokens, 2 images, each token
+  /// Loops against tensors: the Synchronizer with 4 tokens and 2 images, each token
   /// seeing a different subset (none, the first, the second, both).
-  mutating func synchronizer() -> Double {
+  mutating func synchronizer() -> String {
     var configuration = SynchronizerConfiguration()
     (configuration.queryWidth, configuration.outputWidth) = (64, 64)
     let layer = MultiModalFeatureSynchronizer(configuration, using: &random)
@@ -105,14 +105,8 @@ struct AgreementCheck {
     let fast = layer(x, reference: reference, maps: maps, visible: visible)
     let slow = synchronizerByLoops(
       layer, x: x, reference: reference, maps: maps, visible: visible)
-    return largestDifference(fast, slow)
+    return agreement(fast, slow)
   }
-}
-
-/// "loops vs tensors: max |Δ| 3.1e-7 — OK" (OK below 1e-5).
-func agreement(_ difference: Double) -> String {
-  "loops vs tensors: max |Δ| \(formatted(difference)) — "
-    + (difference < 1e-5 ? "OK" : "NOT OK")
 }
 
 /// Forward times of one MMFS layer and of dense cross-attention over every cell, for

@@ -58,7 +58,7 @@ let tiny = Tensor(shape: [1, 2, 2, 1], data: [1, 2, 3, 4])  // [G, H, W, C]
 let points = Tensor(shape: [1, 4, 2], data: [0.25, 0.25, 0.5, 0.5, 0.5, 0.25, 0, 0])
 show("samples at (¼,¼), (½,½), (½,¼), (0,0):", bilinearSample(tiny, at: points))
 var agreementCheck = AgreementCheck()
-show("bilinear sampling,", agreement(agreementCheck.bilinear()))
+show("bilinear sampling,", agreementCheck.bilinear())
 /*:
 ## Deformable attention
 
@@ -84,7 +84,7 @@ let demoReference = Tensor.uniform([1, 5, 2], using: &chapter.generator)  // [B,
 show("deformable attention:", demoQueries.shape, "queries over maps",
      demoMaps.map { Array($0.shape.suffix(2)) }, "→",
      deformable(demoQueries, reference: demoReference, maps: demoMaps).shape)
-show("deformable attention,", agreement(agreementCheck.deformable(deformable)))
+show("deformable attention,", agreementCheck.deformable(deformable))
 /*:
 ## The Synchronizer
 
@@ -113,7 +113,7 @@ own, so that it can be inspected later in this chapter:
 
 On a small input (two images, four tokens that see neither, one, the other and both):
 */
-show("MMFS,", agreement(agreementCheck.synchronizer()))
+show("MMFS,", agreementCheck.synchronizer())
 /*:
 
 Which images may a token see? In a packed sequence of several documents, those of its

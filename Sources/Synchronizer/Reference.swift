@@ -32,25 +32,6 @@ public func bilinearSampleByLoops(
 }
 // MARK: end
 
-/// `layer(x)` for one vector, in Double: W·x + b.
-public func linearByLoops(_ layer: Linear, _ x: [Double]) -> [Double] {
-  let (outputs, inputs) = (layer.weight.shape[0], layer.weight.shape[1])
-  return (0..<outputs).map { o in
-    (0..<inputs).reduce(Double(layer.bias?[o] ?? 0)) { sum, i in
-      sum + Double(layer.weight[o, i]) * x[i]
-    }
-  }
-}
-
-/// e^s / Σ e^s, computed after subtracting the largest score (the same numbers, no
-/// overflow).
-public func softmaxByLoops(_ scores: [Double]) -> [Double] {
-  let largest = scores.max() ?? 0
-  let powers = scores.map { exp($0 - largest) }
-  let total = powers.reduce(0, +)
-  return powers.map { $0 / total }
-}
-
 // MARK: book:deformable-loops
 /// Deformable attention for one query at a time: per head, P points per level around
 /// the reference point, their values mixed with one softmax over all L·P points.
@@ -169,8 +150,3 @@ public func synchronizerByLoops(
   return output
 }
 // MARK: end
-
-/// The largest absolute difference between a tensor version's output and its loops.
-public func largestDifference(_ fast: Tensor, _ slow: [Double]) -> Double {
-  zip(fast.data, slow).map { abs(Double($0) - $1) }.max() ?? 0
-}

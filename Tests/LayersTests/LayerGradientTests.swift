@@ -158,46 +158,28 @@ struct LayerGradients {
 
 @Suite("Layer behaviour")
 struct LayerBehaviour {
-  /// The definition of convolution, as loops: the oracle for im2col + BLAS.
-  func naiveConvolution(
-    _ x: Tensor, _ w: Tensor, stride: Int, padding: Int
-  ) -> [Float] {
-    let (b, c, h, wd) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-    let (o, k) = (w.shape[0], w.shape[2])
-    let ho = (h + 2 * padding - k) / stride + 1, wo = (wd + 2 * padding - k) / stride + 1
-    var out = [Float](repeating: 0, count: b * o * ho * wo)
-    for n in 0..<b {
-      for oc in 0..<o {
-        for oy in 0..<ho {
-          for ox in 0..<wo {
-            var total: Float = 0
-            for ic in 0..<c {
-              for ky in 0..<k {
-                for kx in 0..<k {
-                  let y = oy * stride - padding + ky, xx = ox * stride - padding + kx
-                  if y >= 0 && y < h && xx >= 0 && xx < wd {
-                    total += x[n, ic, y, xx] * w[oc, ic, ky, kx]
-                  }
-                }
-              }
-            }
-            out[((n * o + oc) * ho + oy) * wo + ox] = total
-          }
-        }
-      }
-    }
-    return out
-  }
-
   @Test(arguments: [(1, 0), (1, 1), (2, 1), (2, 0), (3, 2)])
   func convolutionMatchesLoops(stride: Int, padding: Int) {
     var g = SeededGenerator(seed: 5)
     let x = Tensor.normal([2, 3, 7, 6], using: &g)
     let w = Tensor.normal([4, 3, 3, 3], using: &g)
     let fast = convolve(x, w, stride: stride, padding: padding)
-    let slow = naiveConvolution(x, w, stride: stride, padding: padding)
+    let slow = convolveByLoops(x, w, stride: stride, padding: padding)
     #expect(fast.count == slow.count)
-    #expect(zip(fast.data, slow).allSatisfy { Swift.abs($0 - $1) < 1e-4 })
+    #expect(largestDifference(fast, slow) < 1e-4)
+  }
+
+  @Test func attentionMatchesLoops() {
+    var g = SeededGenerator(seed: 6)
+    let attention = MultiHeadAttention(width: 8, heads: 2, using: &g)
+    let x = Tensor.normal([2, 5, 8], using: &g)
+    for mask in [nil, Tensor.causalMask(5)] {
+      let fast = attention(x, mask: mask)
+      #expect(largestDifference(fast, attentionByLoops(attention, x, mask: mask)) < 1e-5)
+    }
+    // The comparison can fail: without the causal mask the loops see the future.
+    let masked = attention(x, mask: Tensor.causalMask(5))
+    #expect(largestDifference(masked, attentionByLoops(attention, x)) > 1e-3)
   }
 
   @Test func parameterNamesFollowProperties() {
