@@ -82,8 +82,8 @@ public func attentionByLoops(
       for head in 0..<h {
         let channels = (head * d)..<((head + 1) * d)
         let scores = (0..<t).map { j in
-          channels.reduce(0.0) { $0 + queries[i][$1] * keys[j][$1] } / Double(d).squareRoot()
-            + Double(mask?[i, j] ?? 0)
+          let product = channels.reduce(0.0) { $0 + queries[i][$1] * keys[j][$1] }
+          return product / Double(d).squareRoot() + Double(mask?[i, j] ?? 0)
         }
         for (j, weight) in softmaxByLoops(scores).enumerated() {
           for channel in channels { mixed[channel] += weight * values[j][channel] }
