@@ -138,18 +138,14 @@ show("length before and after turning by position 42:",
 
 // How similar a vector stays to itself as the distance grows: q·R(Δ)q / |q|²,
 // averaged over random vectors.
-var similarity = LineChart(title: "RoPE: a vector against itself, Δ positions apart",
-                           xLabel: "distance Δ (positions)",
-                           yLabel: "mean cosine similarity")
 let probes = (0..<200).map { _ in Tensor.normal([1, 1, 1, 32], using: &ropeRandom) }
-let distances = Array(stride(from: 0, through: 128, by: 2))
-similarity.add("head width 32, base 10000", distances.map { distance in
+let similarity = stride(from: 0, through: 128, by: 2).map { distance in
   let mean = probes.map { q in
     rotatedScore(q, q, distance, 0) / q.data.map { $0 * $0 }.reduce(0, +)
   }.reduce(0, +) / Float(probes.count)
-  return (Double(distance), Double(mean))
-})
-try similarity.save(to: chapter.figurePath("rope"))
+  return (x: Double(distance), y: Double(mean))
+}
+try ropeChart(similarity).save(to: chapter.figurePath("rope"))
 /*:
 ![The average cosine similarity between a random vector and the same vector turned
 by Δ positions. Fast pairs decorrelate within a few positions, slow ones keep
@@ -269,16 +265,7 @@ let perplexityHeader = ["held-out text", "loss (nats/token)", "perplexity"]
 showTable(perplexityHeader, perplexityRows)
 try chapter.recordFullRun("perplexity", markdownTable(perplexityHeader, perplexityRows))
 
-var lossChart = LineChart(title: "Next-token loss", xLabel: "step",
-                          yLabel: "cross-entropy (nats per token)")
-lossChart.add("training batch", trainingCurve)
-lossChart.add("held-out text", heldOutCurve, showsPoints: true)
-try lossChart.save(to: chapter.figurePath("loss"))
-if let path = chapter.fullRunFigurePath("loss") {
-  try lossChart.save(to: path)
-  try chapter.recordFullRun("loss",
-                            "![The loss curves of the full run.](\(path)){width=85%}")
-}
+try saveLossFigure(chapter, training: trainingCurve, heldOut: heldOutCurve)
 /*:
 ![Training and held-out loss of this run.](Figures/ch06-loss.png){width=85%}
 
@@ -342,11 +329,10 @@ let longPrompt = [tokenizer.beginning] + tokenizer.encode(heldOutDocuments[1])
   .prefix(16)
 var outputs: [[Int]] = []
 for cached in [false, true] {
-  var generated: [Int] = []
-  let seconds = bestSeconds(repeats: 3) {
+  let (generated, seconds) = timed(repeats: 3) {
     var greedy = SeededGenerator(seed: 606)
-    generated = model.generate(Array(longPrompt), maxNewTokens: 64, sampler: .greedy,
-                               cached: cached, using: &greedy)
+    return model.generate(Array(longPrompt), maxNewTokens: 64, sampler: .greedy,
+                          cached: cached, using: &greedy)
   }
   outputs.append(generated)
   showTiming("64 tokens \(cached ? "with" : "without") the cache", seconds: seconds)
