@@ -51,9 +51,7 @@ thirds of the image:
 */
 let scenes = (0..<12).map { _ in Scene.random(using: &chapter.generator) }
 for scene in scenes.prefix(3) { show(scene.caption) }
-try Canvas.captionedSheet(scenes.prefix(6).map { $0.render().pixels }, width: 32,
-                          height: 32, zoom: 3, captions: scenes.prefix(6).map(\.caption))
-  .writePNG(to: chapter.figurePath("scenes"))
+try scenesSheet(Array(scenes.prefix(6))).writePNG(to: chapter.figurePath("scenes"))
 /*:
 ![Six generated scenes with their captions. Scenes are 32×32 pixels, drawn here three
 times larger without smoothing.](Figures/ch03-scenes.png){width=90%}
@@ -73,12 +71,7 @@ A segmentation map gives every pixel a class: 0 for the background, and one clas
 (shape, colour) pair. The test suite checks that captions, answers, boxes and maps all
 agree with the rendered pixels, computed from the pixels rather than from the text.
 */
-var pairs: [[Float]] = []
-for scene in scenes.prefix(6) {
-  pairs += [scene.render().pixels, scene.segmentationImage().pixels]
-}
-try Canvas.imageSheet(pairs, width: 32, height: 32, columns: 6, zoom: 4,
-                      captions: (0..<6).flatMap { ["scene \($0 + 1)", "its map"] })
+try segmentationSheet(Array(scenes.prefix(6)))
   .writePNG(to: chapter.figurePath("segmentation"))
 show("segmentation classes:", SegmentationClass.count)
 /*:
@@ -93,10 +86,7 @@ documents too.
 */
 let story = Story.random(frameCount: 4, using: &chapter.generator)
 show(story.document.transcript)
-try Canvas.imageSheet(story.frames.map { $0.render().pixels }, width: 32, height: 32,
-                      columns: story.frames.count, zoom: 6,
-                      captions: (1...story.frames.count).map { "frame \($0)" })
-  .writePNG(to: chapter.figurePath("story"))
+try storySheet(story).writePNG(to: chapter.figurePath("story"))
 let digits = try Digits.load()
 show(digits.labelDocument(0).transcript, "·",
      digits.countingStory(using: &chapter.generator).transcript)
@@ -252,19 +242,8 @@ for (step, accuracy) in retrievalHistory where Int(step) % max(steps / 5, 1) == 
 showTiming("pre-training, \(steps) steps of 32 scenes", seconds: trainingSeconds)
 showTiming("per step", seconds: trainingSeconds / Double(steps))
 
-var lossChart = LineChart(title: "Pre-training losses", xLabel: "step",
-                          yLabel: "cross-entropy")
-lossChart.logScaleY = true
-lossChart.add("contrastive (image-caption)", history.map { ($0.step, $0.clip) })
-lossChart.add("segmentation (per pixel)", history.map { ($0.step, $0.segmentation) })
-try lossChart.save(to: chapter.figurePath("pretraining-loss"))
-var retrievalChart = LineChart(title: "Held-out retrieval: own caption among 32",
-                               xLabel: "step", yLabel: "accuracy (%)")
-retrievalChart.add("image to caption", retrievalHistory.map { ($0.x, 100 * $0.y) },
-                   showsPoints: true)
-retrievalChart.add("chance", [(0, 100.0 / 32), (Double(steps), 100.0 / 32)])
-retrievalChart.legendPosition = .bottomRight
-try retrievalChart.save(to: chapter.figurePath("retrieval"))
+try pretrainingCharts(history: history, retrieval: retrievalHistory, steps: steps,
+                      chapter: chapter)
 /*:
 ![The two losses during pre-training (logarithmic scale). The numbers are in
 `Figures/ch03-pretraining-loss.csv`.](Figures/ch03-pretraining-loss.png){width=90%}
@@ -361,16 +340,7 @@ let objectAccuracy = Double(objectPixels.filter {
 }.count) / Double(objectPixels.count)
 show("segmentation on 6 held-out scenes: all pixels \(rounded: 100 * pixelAccuracy)%,",
      "object pixels \(rounded: 100 * objectAccuracy)% (class = shape and colour)")
-var predictionSheet: [[Float]] = []
-for (k, scene) in segmentationBatch.scenes.enumerated() {
-  let predicted = Array(predictedClasses[k * 1024..<(k + 1) * 1024])
-  let drawn = Scene(objects: [], background: scene.background)
-  predictionSheet += [scene.render().pixels, scene.segmentationImage().pixels,
-                      drawn.segmentationImage(classes: predicted).pixels]
-}
-try Canvas.imageSheet(predictionSheet, width: 32, height: 32, columns: 6, zoom: 4,
-                      captions: (0..<6).flatMap { _ in ["scene", "truth", "predicted"] }
-                        .prefix(18).map { $0 })
+try predictionSheet(segmentationBatch.scenes, predicted: predictedClasses)
   .writePNG(to: chapter.figurePath("segmentation-predictions"))
 /*:
 ![Held-out scenes, their true segmentation maps and the maps predicted from the
@@ -384,35 +354,9 @@ the centre of one object (outlined in white), drawn over the image and stretched
 its weakest (dark) to its strongest (bright yellow) patch.
 */
 var attentionRandom = SeededGenerator(seed: 5)
-var attentionSheet: [[Float]] = []
-for _ in 0..<4 {
-  let scene = Scene.random(objectCount: 2, using: &attentionRandom)
-  let image = scene.render()
-  let maps = encoder.vit.attentionMaps(image.tensor.reshaped([1, 3, 32, 32]))
-  let last = maps[maps.count - 1].mean(axis: 1)  // [B, N, N], averaged over heads
-  let object = scene.objects[0]
-  let query = (4 * object.row + 2) / 4 * 8 + (4 * object.column + 2) / 4
-  let weights = Array(last.data[(query * 64)..<(query * 64 + 64)])
-  let (low, high) = (weights.min()!, weights.max()!)
-  var overlay = image.pixels
-  for y in 0..<32 {
-    for x in 0..<32 {
-      let patch = (y / 4) * 8 + x / 4
-      let w = (weights[patch] - low) / max(high - low, 1e-9)  // stretched to [0, 1]
-      let edge = x % 4 == 0 || x % 4 == 3 || y % 4 == 0 || y % 4 == 3
-      let onBorder = patch == query && edge
-      for c in 0..<3 {
-        let i = (y * 32 + x) * 3 + c
-        let heat: Float = c == 0 ? w : c == 1 ? w * w : 0.2 * (1 - w)
-        overlay[i] = onBorder ? 1 : 0.3 * overlay[i] + 0.7 * heat
-      }
-    }
-  }
-  attentionSheet += [image.pixels, overlay]
-}
-try Canvas.imageSheet(attentionSheet, width: 32, height: 32, columns: 8, zoom: 4,
-                      captions: (0..<4).flatMap { _ in ["scene", "attention"] })
-  .writePNG(to: chapter.figurePath("attention"))
+try attentionSheet(encoder.vit, scenes: (0..<4).map { _ in
+  Scene.random(objectCount: 2, using: &attentionRandom)
+}).writePNG(to: chapter.figurePath("attention"))
 /*:
 ![Four held-out scenes and, beside each, the last layer's attention from the outlined
 patch (brighter: more attention).](Figures/ch03-attention.png){width=95%}
@@ -421,27 +365,7 @@ And the pyramid itself: for one scene, the strength of each map's response (the
 length of each cell's feature vector, after removing the position code), from fine
 to coarse.
 */
-let pyramidScene = segmentationBatch.scenes[0]
-let pyramidMaps = withoutGradient {
-  encoder(pyramidScene.render().tensor.reshaped([1, 3, 32, 32])).maps
-}
-var pyramidSheet: [[Float]] = [pyramidScene.render().pixels]
-for map in pyramidMaps {
-  let (c, h, w) = (map.shape[1], map.shape[2], map.shape[3])
-  let positions = sinCosPositions(channels: c, height: h, width: w)  // [C, H, W]
-  let content = map.reshaped([c, h, w]) - positions
-  let strength = (content * content).sum(axis: 0).sqrt().data  // [H·W]
-  let (low, high) = (strength.min()!, strength.max()!)
-  let scaled = strength.map { ($0 - low) / max(high - low, 1e-6) }
-  let zoom = 32 / h
-  var big = [Float](repeating: 0, count: 1024)
-  for y in 0..<32 {
-    for x in 0..<32 { big[y * 32 + x] = scaled[(y / zoom) * w + x / zoom] }
-  }
-  pyramidSheet.append(big.flatMap { [$0, $0, $0] })
-}
-try Canvas.imageSheet(pyramidSheet, width: 32, height: 32, columns: 4, zoom: 5,
-                      captions: ["scene", "16x16", "8x8", "4x4"])
+try pyramidSheet(encoder, scene: segmentationBatch.scenes[0])
   .writePNG(to: chapter.figurePath("pyramid"))
 /*:
 ![A scene and the response strength of the trained pyramid's three maps (each

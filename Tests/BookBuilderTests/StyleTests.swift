@@ -40,7 +40,7 @@ struct HouseStyle {
       "secondsTaken", "ProgressBar(", "exit(", "writeToStandardError", "#if canImport",
     ]
     var found: [String] = []
-    for chapter in ["Chapter04", "Chapter05", "Chapter06", "Chapter07"] {
+    for chapter in ["Chapter03", "Chapter04", "Chapter05", "Chapter06", "Chapter07"] {
       let page = repositoryRoot.appendingPathComponent("Chapters/\(chapter)/main.swift")
       let text = try String(contentsOf: page, encoding: .utf8)
       for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false)
