@@ -105,17 +105,13 @@ let schemes: [(String, Initialization)] = [
   ("Xavier: variance 2/(fan-in + fan-out)", .xavierUniform),
   ("N(0, 0.1 squared)", .normal(std: 0.1)),
 ]
-var spreadChart = LineChart(title: "Activation spread through 20 ReLU layers",
-                            xLabel: "layer", yLabel: "standard deviation")
-spreadChart.logScaleY = true
-spreadChart.legendPosition = .bottomLeft
+var spreads: [(name: String, values: [Double])] = []
 for (name, scheme) in schemes {
-  let spreads = activationSpread(scheme, depth: 20, width: 256, using: &chapter.generator)
-  spreadChart.add(name, spreads.enumerated().map { (Double($0.offset + 1), $0.element) },
-                  showsPoints: true)
-  show("\(name): layer 1", spreads[0], " layer 20", spreads[19])
+  spreads.append((name, activationSpread(scheme, depth: 20, width: 256,
+                                         using: &chapter.generator)))
+  show("\(name): layer 1", spreads.last!.values[0], " layer 20", spreads.last!.values[19])
 }
-try spreadChart.save(to: chapter.figurePath("activation-spread"))
+try spreadChart(spreads).save(to: chapter.figurePath("activation-spread"))
 /*:
 ![Spread of the activations, layer by layer. Kaiming's scale keeps it steady: a ReLU
 zeroes half its inputs, and the factor 2 pays for that. Xavier's scale, right for tanh,
@@ -247,9 +243,9 @@ let (train, validation, test) = digits.split(using: &chapter.generator)
 show("digits:", digits.count, "· train", train.count, "· validation", validation.count,
      "· test", test.count)
 let sample = Array(0..<24)
-try Canvas.imageSheet(sample.map { train.images[$0] }, width: 8, height: 8, columns: 12,
-                      zoom: 8, captions: sample.map { String(train.labels[$0]) })
-  .writePNG(to: chapter.figurePath("digits"))
+try digitSheet(sample.map { train.images[$0] }, captions: sample.map {
+  String(train.labels[$0])
+}).writePNG(to: chapter.figurePath("digits"))
 /*:
 ![The first training digits with their labels, each pixel drawn as an 8×8 block.
 Some are hard even for us.](Figures/ch02-digits.png){width=85%}
@@ -362,27 +358,7 @@ showTiming("CNN, per training step",
 /*:
 The curves of both runs, side by side:
 */
-var lossChart = LineChart(title: "Loss per epoch", xLabel: "epoch",
-                          yLabel: "cross-entropy")
-lossChart.logScaleY = true
-for (name, records) in [("MLP", mlpRecords), ("CNN", cnnRecords)] {
-  lossChart.add("\(name) training",
-                records.enumerated().map {
-                  (Double($0.offset + 1), $0.element.trainLoss)
-                })
-  lossChart.add("\(name) validation", records.enumerated().map {
-    (Double($0.offset + 1), $0.element.validationLoss)
-  })
-}
-try lossChart.save(to: chapter.figurePath("loss"))
-var accuracyChart = LineChart(title: "Validation accuracy per epoch", xLabel: "epoch",
-                              yLabel: "accuracy (%)")
-for (name, records) in [("MLP", mlpRecords), ("CNN", cnnRecords)] {
-  accuracyChart.add(name, records.enumerated().map {
-    (Double($0.offset + 1), 100 * $0.element.validationAccuracy)
-  }, showsPoints: true)
-}
-try accuracyChart.save(to: chapter.figurePath("accuracy"))
+try saveTrainingCharts([("MLP", mlpRecords), ("CNN", cnnRecords)], chapter: chapter)
 /*:
 ![Training and validation loss of both models. A validation curve that turns upward
 while the training curve keeps falling would mean overfitting; the numbers are in
@@ -408,19 +384,13 @@ let (testImages, testLabels) = test.batch(Array(0..<test.count), size: 16)
 let predictions = withoutGradient { cnn.scores(testImages) }.argmaxLastAxis()
 var confusion = [[Int]](repeating: [Int](repeating: 0, count: 10), count: 10)
 for (truth, guess) in zip(testLabels, predictions) { confusion[truth][guess] += 1 }
-try Canvas.countMatrix(confusion, labels: (0...9).map(String.init),
-                       title: "CNN on the test digits", rowTitle: "true digit",
-                       columnTitle: "predicted digit")
-  .writePNG(to: chapter.figurePath("confusion"))
+try confusionFigure(confusion).writePNG(to: chapter.figurePath("confusion"))
 
 let mistakes = zip(testLabels, predictions).enumerated()
   .filter { $0.element.0 != $0.element.1 }
 show("the CNN gets \(mistakes.count) of \(test.count) test digits wrong")
-try Canvas.imageSheet(mistakes.prefix(12).map { test.images[$0.offset] }, width: 8,
-                      height: 8, columns: max(min(mistakes.count, 12), 1), zoom: 8,
-                      captions: mistakes.prefix(12).map {
-                        "\($0.element.0)>\($0.element.1)"
-                      })
+try digitSheet(mistakes.prefix(12).map { test.images[$0.offset] },
+               captions: mistakes.prefix(12).map { "\($0.element.0)>\($0.element.1)" })
   .writePNG(to: chapter.figurePath("mistakes"))
 /*:
 ![Confusion matrix of the CNN on the test set: rows are the true digits, columns the
