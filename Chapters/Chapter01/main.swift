@@ -495,14 +495,8 @@ for k in 0...24 {
   forwardErrors.append((Double(epsilon), max(abs(forward - exactSlope), 1e-12)))
   centralErrors.append((Double(epsilon), max(abs(central - exactSlope), 1e-12)))
 }
-var errorChart = LineChart(title: "Finite-difference error for d tanh(x)/dx at x = 0.5",
-                           xLabel: "step size epsilon (Float32 arithmetic)",
-                           yLabel: "absolute error")
-errorChart.logScaleX = true
-errorChart.logScaleY = true
-errorChart.add("forward (f(x+e) - f(x)) / e", forwardErrors, showsPoints: true)
-errorChart.add("central (f(x+e) - f(x-e)) / 2e", centralErrors, showsPoints: true)
-try errorChart.save(to: chapter.figurePath("finite-differences"))
+try errorChart(forward: forwardErrors, central: centralErrors)
+  .save(to: chapter.figurePath("finite-differences"))
 let bestCentral = centralErrors.min { $0.y < $1.y }!
 show("central differences are most accurate near epsilon =", bestCentral.x,
      "with error", bestCentral.y)
@@ -631,11 +625,7 @@ showTiming("training", seconds: trainingSeconds)
 showTiming("per step (forward + backward + update)",
            seconds: trainingSeconds / Double(steps))
 
-var lossChart = LineChart(title: "Training loss of the two-layer network",
-                          xLabel: "gradient-descent step", yLabel: "cross-entropy")
-lossChart.logScaleY = true
-lossChart.add("training loss", values: lossHistory)
-try lossChart.save(to: chapter.figurePath("loss"))
+try lossChart(lossHistory).save(to: chapter.figurePath("loss"))
 /*:
 ![The training loss, on a logarithmic scale, falls from log 3 ≈ 1.1 (a uniform guess
 over three classes) as the network bends its boundaries around the arms. The numbers
@@ -644,35 +634,6 @@ are in `Figures/ch01-loss.csv`.](Figures/ch01-loss.png){width=90%}
 What did it learn? We colour every point of the plane by the class the network
 predicts there, and draw the training points on top.
 */
-/// Each pixel of a `size`×`size` view of [−1.2, 1.2]² coloured by predicted class,
-/// with the data points drawn over it.
-func decisionMap(_ model: TwoLayerNetwork, _ points: Tensor, _ labels: [Int],
-                 size: Int) -> Canvas {
-  let span: Float = 2.4, zoom = 4
-  var grid: [Float] = []
-  for row in 0..<size {
-    for column in 0..<size {
-      grid += [(Float(column) + 0.5) / Float(size) * span - span / 2,
-               span / 2 - (Float(row) + 0.5) / Float(size) * span]
-    }
-  }
-  let predicted = withoutGradient {
-    model(Tensor(shape: [size * size, 2], data: grid))
-  }.argmaxLastAxis()
-  var canvas = Canvas(width: size * zoom, height: size * zoom)
-  for (i, label) in predicted.enumerated() {
-    canvas.fill(x: (i % size) * zoom, y: (i / size) * zoom, width: zoom, height: zoom,
-                Color.palette[label].mixed(with: .white, 0.7))
-  }
-  for (i, label) in labels.enumerated() {
-    let px = Double((points.data[2 * i] + span / 2) / span) * Double(size * zoom)
-    let py = Double((span / 2 - points.data[2 * i + 1]) / span) * Double(size * zoom)
-    canvas.dot(x: px, y: py, radius: 6, .black)
-    canvas.dot(x: px, y: py, radius: 4.5, Color.palette[label])
-  }
-  return canvas
-}
-
 try decisionMap(network, data.points, data.labels, size: 200)
   .writePNG(to: chapter.figurePath("decision-regions"))
 /*:
