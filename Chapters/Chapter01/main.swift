@@ -576,8 +576,8 @@ struct TwoLayerNetwork {
   }
 
   func callAsFunction(_ x: Tensor) -> Tensor {
-    let hidden = (matmul(x, w1) + b1).tanh()  // [N, H]
-    return matmul(hidden, w2) + b2            // [N, classes]
+    let hidden = (matmul(x, w1) + b1).tanh()  // [B, H]
+    return matmul(hidden, w2) + b2            // [B, classes]
   }
 }
 

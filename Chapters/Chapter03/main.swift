@@ -107,7 +107,7 @@ var vitRandom = chapter.generator
 let toyViT = VisionTransformer(using: &vitRandom)
 let toyImage = first.render().tensor.reshaped([1, 3, 32, 32])  // [B, 3, H, W]
 let patches = toyViT.patchEmbedding(toyImage)  // [B, C, 8, 8]
-let tokens = toyViT.tokens(toyImage)  // [B, N, C]
+let tokens = toyViT.tokens(toyImage)  // [B, M, C]
 show("image", toyImage.shape, "→ patches", patches.shape, "→ tokens", tokens.shape)
 show("ViT parameters:", toyViT.parameterCount)
 /*:

@@ -10,7 +10,7 @@ func exerciseParameterCount(_ tokens: Int, _ width: Int, _ layers: Int) -> Int? 
   return nil
 }
 
-/// Exercise 2: a bottleneck with nothing to learn: [B, N, C] → [B, K, C], each output
+/// Exercise 2: a bottleneck with nothing to learn: [B, M, C] → [B, K, C], each output
 /// the mean of N/K consecutive input tokens. (Try it in the experiment in place of the
 /// resampler: what does it keep, and what does it lose?)
 func exerciseAveragedTokens(_ tokens: Tensor, _ k: Int) -> Tensor? {

@@ -52,7 +52,7 @@ show("loaded", encoderPath, "(\(encoder.parameterCount) parameters), frozen")
 let demo = PerceiverResampler(tokens: 8, width: 64, using: &chapter.generator)
 var demoRandom = SeededGenerator(seed: 4)
 let demoScene = Scene.random(using: &demoRandom).render().tensor.reshaped([1, 3, 32, 32])
-let imageTokens = withoutGradient { encoder.vit(demoScene) }  // [B, N, C]
+let imageTokens = withoutGradient { encoder.vit(demoScene) }  // [B, M, C]
 show("image tokens", imageTokens.shape, "→ resampled", demo(imageTokens).shape)
 /*:
 ## The experiment
@@ -120,12 +120,12 @@ func tokenPool(
   _ count: Int, encoder: ImageEncoder, using generator: inout SeededGenerator
 ) -> (tokens: [Tensor], answers: [Answers]) {
   let positions = sinCosPositions(channels: 64, height: 8, width: 8)  // [C, 8, 8]
-    .reshaped([64, 64]).transposed()  // [N, C]
+    .reshaped([64, 64]).transposed()  // [M, C]
   var tokens: [Tensor] = [], answers: [Answers] = []
   for _ in 0..<(count / 32) {
     let scenes = (0..<32).map { _ in Scene.random(using: &generator) }
     let images = Tensor.stack(scenes.map { $0.render().tensor })  // [32, 3, 32, 32]
-    tokens.append(withoutGradient { encoder.vit(images) + positions })  // [32, N, C]
+    tokens.append(withoutGradient { encoder.vit(images) + positions })  // [32, M, C]
     answers += scenes.map(Answers.init)
   }
   return (tokens, answers)

@@ -218,7 +218,7 @@ func heldOutLoss(_ model: LanguageModel, _ stream: [Int], window: Int) -> Float 
     let targets = (0..<count).flatMap {
       Array(stream[($0 * window + 1)...($0 * window + window)])
     }
-    let logits = model(inputs, batch: count)  // [N, T, V]
+    let logits = model(inputs, batch: count)  // [B, T, V]
     return crossEntropy(logits.reshaped([-1, logits.shape[2]]), targets: targets).item
   }
 }

@@ -6,7 +6,7 @@ import Datasets
 import Diffusion
 import Notebook
 
-/// [N, 1, H, W] images in [−1, 1] as rows of pixels in [0, 1], for figures.
+/// [B, 1, H, W] images in [−1, 1] as rows of pixels in [0, 1], for figures.
 func pictures(_ images: Tensor) -> [[Float]] {
   let n = images.shape[0], size = images.count / n
   return (0..<n).map { i in

@@ -48,9 +48,9 @@ let heldOut = digits.subset(Array(order[0..<heldOutCount]))
 let training = digits.subset(Array(order[heldOutCount...]))
 let imageSize = 32
 
-/// Digits `indices` of `set` as diffusion data: [N, 1, 32, 32] in [−1, 1].
+/// Digits `indices` of `set` as diffusion data: [B, 1, 32, 32] in [−1, 1].
 func diffusionImages(_ set: Digits, _ indices: [Int]) -> Tensor {
-  set.batch(indices, size: imageSize).images * 2 - 1  // [N, 1, 32, 32]
+  set.batch(indices, size: imageSize).images * 2 - 1  // [B, 1, 32, 32]
 }
 
 show("\(training.count) training digits, \(heldOut.count) held out;",
@@ -242,7 +242,7 @@ func draw(_ asked: [Int], _ model: DiffusionModel, _ prompt: DigitPrompt, steps:
                                width: imageSize, steps: steps, guidance: guidance,
                                eta: eta, using: &generator))
   }
-  return Tensor.concatenate(pieces, axis: 0)  // [N, 1, 32, 32]
+  return Tensor.concatenate(pieces, axis: 0)  // [B, 1, 32, 32]
 }
 /// How many of five samples per digit `judge` reads as the digit asked for.
 func progressCheck(_ model: DiffusionModel, _ prompt: DigitPrompt, _ judge: DigitCNN,
@@ -288,14 +288,14 @@ try saveTrainingFigures(
   summary: "\(steps) steps of \(batchSize) digits took "
     + "\(formattedDuration(trainingSeconds)) (\(speed) images/s); the loss fell from "
     + "\(rounded: firstLoss) to \(rounded: lastLoss) (means over \(lossWindow) steps).")
-/// Class predictions and feature vectors of Chapter 2's CNN for [N, 1, 32, 32] images.
+/// Class predictions and feature vectors of Chapter 2's CNN for [B, 1, 32, 32] images.
 func judged(_ images: Tensor, by judge: DigitCNN)
   -> (classes: [Int], features: [[Float]])
 {
   withoutGradient {
-    let small = (averagePool(images, factor: 2) + 1) * 0.5  // [N, 1, 16, 16] in [0, 1]
-    let maps = judge.maps(small)  // [N, 32, 4, 4]
-    let pooled = maps.reshaped([maps.shape[0], 32, 16]).mean(axis: 2)  // [N, 32]
+    let small = (averagePool(images, factor: 2) + 1) * 0.5  // [B, 1, 16, 16] in [0, 1]
+    let maps = judge.maps(small)  // [B, 32, 4, 4]
+    let pooled = maps.reshaped([maps.shape[0], 32, 16]).mean(axis: 2)  // [B, 32]
     let classes = judge.scoresFromMaps(maps).argmaxLastAxis()
     let features = (0..<pooled.shape[0]).map {
       Array(pooled.data[($0 * 32)..<($0 * 32 + 32)])

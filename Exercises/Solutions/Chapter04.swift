@@ -10,7 +10,7 @@ public enum Chapter04Solutions {
     return tokens * c + layers * perLayer + 2 * c
   }
 
-  /// [B, N, C] → [B, K, N/K, C] → mean over the group axis.
+  /// [B, M, C] → [B, K, M/K, C] → mean over the group axis.
   public static func averagedTokens(_ tokens: Tensor, _ k: Int) -> Tensor? {
     let (b, n, c) = (tokens.shape[0], tokens.shape[1], tokens.shape[2])
     return tokens.reshaped([b, k, n / k, c]).mean(axis: 2)

@@ -66,7 +66,7 @@ public struct Digits: Sendable {
     return (subset(train), subset(validation), subset(test))
   }
 
-  /// Images `indices` as a tensor [N, 1, size, size] (bilinear resampling when size
+  /// Images `indices` as a tensor [B, 1, size, size] (bilinear resampling when size
   /// is not 8), with their labels.
   public func batch(_ indices: [Int], size: Int = 8) -> (images: Tensor, labels: [Int]) {
     var pixels: [Float] = []

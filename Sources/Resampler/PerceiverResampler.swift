@@ -18,10 +18,10 @@ public final class ResamplerLayer: Layer {
     feedForward = FeedForward(width: width, using: &generator)
   }
 
-  /// latents [B, K, C], media [B, N, C] → latents [B, K, C].
+  /// latents [B, K, C], media [B, M, C] → latents [B, K, C].
   public func callAsFunction(_ latents: Tensor, media: Tensor) -> Tensor {
     let z = latentNorm(latents)  // [B, K, C]
-    let context = Tensor.concatenate([mediaNorm(media), z], axis: 1)  // [B, N + K, C]
+    let context = Tensor.concatenate([mediaNorm(media), z], axis: 1)  // [B, M + K, C]
     let attended = latents + attention(z, context: context)  // [B, K, C]
     return attended + feedForward(feedForwardNorm(attended))
   }
@@ -49,7 +49,7 @@ public final class PerceiverResampler: Layer {
     finalNorm = LayerNorm(width)
   }
 
-  /// Image tokens [B, N, C] → K visual tokens [B, K, C].
+  /// Image tokens [B, M, C] → K visual tokens [B, K, C].
   public func callAsFunction(_ media: Tensor) -> Tensor {
     let batch = media.shape[0]
     var z =

@@ -78,7 +78,7 @@ public final class ImageEncoder: Layer {
 
   /// Images [B, 3, 32, 32] → the ViT's tokens [B, 64, C] and the maps at 16², 8², 4².
   public func callAsFunction(_ images: Tensor) -> (tokens: Tensor, maps: [Tensor]) {
-    let tokens = vit(images)  // [B, N, C]
+    let tokens = vit(images)  // [B, M, C]
     return (tokens, pyramid(images, vitTokens: tokens))
   }
 }

@@ -68,7 +68,7 @@ public final class MiniCLIP: Layer {
   /// Unit-length image embeddings [B, D]: the ViT's tokens averaged, then projected.
   public func embedImages(_ images: Tensor) -> Tensor { embed(tokens: vision(images)) }
 
-  /// The same from tokens [B, N, C] the ViT already computed.
+  /// The same from tokens [B, M, C] the ViT already computed.
   public func embed(tokens: Tensor) -> Tensor {
     unitLength(imageProjection(tokens.mean(axis: 1)))  // [B, D]
   }
@@ -84,7 +84,7 @@ public final class MiniCLIP: Layer {
     loss(tokens: vision(images), texts: ids)
   }
 
-  /// The loss from image tokens [B, N, C] the ViT already computed.
+  /// The loss from image tokens [B, M, C] the ViT already computed.
   public func loss(tokens: Tensor, texts ids: [Int]) -> Tensor {
     let batch = tokens.shape[0]
     let similarity = matmul(

@@ -26,7 +26,7 @@ public final class VisionTransformer: Layer {
   /// The patch embedding: a convolution whose kernel and stride are the patch size is
   /// exactly "cut into patches, then one linear map per patch".
   public var patchEmbedding: Conv2d
-  public var positions: Tensor  // [N, C]
+  public var positions: Tensor  // [M, C]
   public var blocks: [TransformerBlock]
   public var finalNorm: LayerNorm
 
@@ -47,22 +47,22 @@ public final class VisionTransformer: Layer {
     finalNorm = LayerNorm(c.width)
   }
 
-  /// Images [B, 3, H, W] → patch tokens [B, N, C] (N = 64 for 32² images).
+  /// Images [B, 3, H, W] → patch tokens [B, M, C] (M = 64 for 32² images).
   public func tokens(_ images: Tensor) -> Tensor {
     let patches = patchEmbedding(images)  // [B, C, 8, 8]
     let (b, c) = (patches.shape[0], patches.shape[1])
-    return patches.reshaped([b, c, -1]).transposed() + positions  // [B, N, C]
+    return patches.reshaped([b, c, -1]).transposed() + positions  // [B, M, C]
   }
 
-  /// Images [B, 3, H, W] → encoded tokens [B, N, C].
+  /// Images [B, 3, H, W] → encoded tokens [B, M, C].
   public func callAsFunction(_ images: Tensor) -> Tensor {
-    var x = tokens(images)  // [B, N, C]
-    for block in blocks { x = block(x) }  // [B, N, C]
+    var x = tokens(images)  // [B, M, C]
+    for block in blocks { x = block(x) }  // [B, M, C]
     return finalNorm(x)
   }
   // MARK: end
 
-  /// The attention weights of every layer for `images`: [L] × [B, h, N, N].
+  /// The attention weights of every layer for `images`: [L] × [B, h, M, M].
   public func attentionMaps(_ images: Tensor) -> [Tensor] {
     withoutGradient {
       var x = tokens(images)
