@@ -40,8 +40,10 @@ public func runExercise(
   _ number: Int, chapter: Int, _ checkers: [() -> ExerciseResult]
 ) -> Bool {
   guard checkers.indices.contains(number - 1) else {
-    print("Chapter \(chapter) has exercises 1 to \(checkers.count); "
-          + "there is no exercise \(number).")
+    let name = "Chapter" + (chapter < 10 ? "0\(chapter)" : "\(chapter)")
+    print("Chapter \(chapter) has exercises 1 to \(checkers.count); there is no exercise "
+          + "\(number). Check one with: swift run -c release \(name) --check-exercise "
+          + "\(checkers.count == 1 ? "1" : "N (N from 1 to \(checkers.count))").")
     return false
   }
   let result = checkers[number - 1]()
