@@ -84,7 +84,7 @@ let package = Package(
     .target(
       name: "TestSupport", dependencies: ["Autograd", "Layers"], path: "Tests/TestSupport"),
     .testTarget(name: "AutogradTests", dependencies: ["Autograd"]),
-    .testTarget(name: "LayersTests", dependencies: ["Layers"]),
+    .testTarget(name: "LayersTests", dependencies: ["Layers", "TestSupport"]),
     .testTarget(name: "DatasetsTests", dependencies: ["Datasets"]),
     .testTarget(name: "VisionTests", dependencies: ["Vision", "Datasets", "TestSupport"]),
     .testTarget(name: "ResamplerTests", dependencies: ["Resampler"]),

@@ -301,15 +301,7 @@ extension Layer {
   ) throws -> [String: String] {
     let (tensors, metadata) = try SafeTensors.read(from: path, requiresChecksum: true)
     let parameters = namedParameters
-    for (name, parameter) in parameters {
-      guard let saved = tensors[name] else {
-        throw CheckpointError.missingTensor(path: path, name: name)
-      }
-      guard saved.shape == parameter.shape else {
-        throw CheckpointError.shapeMismatch(
-          path: path, name: name, expected: parameter.shape, found: saved.shape)
-      }
-    }
+    try checkEveryParameterIsSaved(parameters, in: tensors, path: path)
     let known = Set(parameters.map(\.name))
     for name in tensors.keys.sorted()
     where !known.contains(name) && !name.hasPrefix("optimizer.") {
@@ -318,5 +310,21 @@ extension Layer {
     for (name, parameter) in parameters { parameter.assign(tensors[name]!.data) }
     try optimizer?.restore(tensors: tensors, metadata: metadata, path: path)
     return metadata
+  }
+}
+
+/// Throws unless `tensors` holds every one of `parameters` with its shape.
+func checkEveryParameterIsSaved(
+  _ parameters: [(name: String, tensor: Tensor)], in tensors: [String: Tensor],
+  path: String
+) throws {
+  for (name, parameter) in parameters {
+    guard let saved = tensors[name] else {
+      throw CheckpointError.missingTensor(path: path, name: name)
+    }
+    guard saved.shape == parameter.shape else {
+      throw CheckpointError.shapeMismatch(
+        path: path, name: name, expected: parameter.shape, found: saved.shape)
+    }
   }
 }

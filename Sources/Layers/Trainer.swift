@@ -192,15 +192,7 @@ public final class Trainer {
   /// shapes), optimiser state, weight average and step.
   public func resume(from path: String) throws {
     let (tensors, metadata) = try SafeTensors.read(from: path, requiresChecksum: true)
-    for (name, parameter) in parameters {
-      guard let saved = tensors[name] else {
-        throw CheckpointError.missingTensor(path: path, name: name)
-      }
-      guard saved.shape == parameter.shape else {
-        throw CheckpointError.shapeMismatch(
-          path: path, name: name, expected: parameter.shape, found: saved.shape)
-      }
-    }
+    try checkEveryParameterIsSaved(parameters, in: tensors, path: path)
     guard let steps = metadata["trainer.step"].flatMap({ Int($0) }),
       let lossText = metadata["trainer.losses"]
     else {

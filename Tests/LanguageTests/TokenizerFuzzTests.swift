@@ -1,5 +1,6 @@
 import Autograd
 import Layers
+import TestSupport
 import Testing
 
 @testable import Language
@@ -31,14 +32,8 @@ struct TokenizerFuzzTests {
       "\(1000 + random.nextInt(below: 1000))", "x",
     ]
     switch kind {
-    case 0:  // truncated anywhere
-      return Array(bytes.prefix(random.nextInt(below: bytes.count)))
-    case 1:  // one to four flipped bytes
-      var copy = bytes
-      for _ in 0...random.nextInt(below: 4) {
-        copy[random.nextInt(below: copy.count)] ^= UInt8(1 + random.nextInt(below: 255))
-      }
-      return copy
+    case 0: return Damage.truncated(bytes, using: &random)
+    case 1: return Damage.flipped(bytes, using: &random)
     case 2:  // a count that lies ("specials N", "merges N")
       let countLines = lines.indices.filter {
         lines[$0].hasPrefix("merges ") || lines[$0].hasPrefix("specials ")

@@ -1,4 +1,5 @@
 import Autograd
+import TestSupport
 import Testing
 
 @testable import Layers
@@ -53,14 +54,8 @@ struct CheckpointFuzzTests {
   ) -> [UInt8] {
     let (json, dataStart) = header(bytes)
     switch kind {
-    case 0:  // truncated anywhere
-      return Array(bytes.prefix(random.nextInt(below: bytes.count)))
-    case 1:  // one to four flipped bytes
-      var copy = bytes
-      for _ in 0...random.nextInt(below: 4) {
-        copy[random.nextInt(below: copy.count)] ^= UInt8(1 + random.nextInt(below: 255))
-      }
-      return copy
+    case 0: return Damage.truncated(bytes, using: &random)
+    case 1: return Damage.flipped(bytes, using: &random)
     case 2:  // a huge or wrong header length
       var copy = bytes
       let lengths: [UInt64] = [
