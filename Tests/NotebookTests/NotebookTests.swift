@@ -116,3 +116,36 @@ struct TranscriptTests {
     #expect(options?.full == true && options?.seed == 7)
   }
 }
+
+/// What a reader sees when a chapter cannot start: one message that names the chapter,
+/// what is wrong and what to do, and a non-zero exit.
+@Suite("Chapter start: clear messages")
+struct ChapterStartMessages {
+  @Test func aBadFlagNamesTheChapterAndTheHelp() async {
+    await #expect(processExitsWith: .exitCode(64), observing: [\.standardErrorContent]) {
+      _ = Chapter.parsedOptions(chapter: 4, ["--seed", "abc"])
+    }.map { result in
+      let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+      #expect(
+        text.contains("Chapter04: The value 'abc' is invalid for '--seed <seed>'")
+          && text.contains("swift run -c release Chapter04 --help"), "\(text)")
+    }
+  }
+
+  @Test func anUnwritableFolderIsNamed() {
+    #expect(writeProblem(folder: "/dev/null/figures")?.contains("cannot be created") == true)
+    #expect(writeProblem(folder: "/tmp") == nil)
+  }
+
+  @Test func orStopPrintsTheErrorAndExits() async {
+    struct Missing: Error, CustomStringConvertible {
+      var description: String { "This chapter needs the encoder Chapter 3 saves." }
+    }
+    await #expect(processExitsWith: .exitCode(1), observing: [\.standardErrorContent]) {
+      let _: Int = orStop { throw Missing() }
+    }.map { result in
+      let text = String(decoding: result.standardErrorContent, as: UTF8.self)
+      #expect(text == "This chapter needs the encoder Chapter 3 saves.\n")
+    }
+  }
+}
