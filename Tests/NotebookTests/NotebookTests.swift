@@ -133,7 +133,8 @@ struct ChapterStartMessages {
   }
 
   @Test func anUnwritableFolderIsNamed() {
-    #expect(writeProblem(folder: "/dev/null/figures")?.contains("cannot be created") == true)
+    let problem = writeProblem(folder: "/dev/null/figures")
+    #expect(problem?.contains("cannot be created") == true)
     #expect(writeProblem(folder: "/tmp") == nil)
   }
 
