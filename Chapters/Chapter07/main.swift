@@ -288,6 +288,58 @@ try saveTrainingFigures(
   summary: "\(steps) steps of \(batchSize) digits took "
     + "\(formattedDuration(trainingSeconds)) (\(speed) images/s); the loss fell from "
     + "\(rounded: firstLoss) to \(rounded: lastLoss) (means over \(lossWindow) steps).")
+/*:
+![The loss of this run (mean over windows of steps, log
+scale).](Figures/ch07-loss.png){width=75%}
+
+The loss drops fast and then creeps down. Its level says little about how good the
+samples are, which is why we will judge samples directly. The full run, with its
+samples checked during training:
+
+@fullrun(ch07-training)
+
+Note how little the loss and the samples agree: the loss is nearly flat after a
+thousand steps, while the share of samples drawn as asked is still climbing from a
+fifth toward all of them. What the condition changes is a small part of the noise to
+predict, so learning to follow it hardly shows in the loss.
+*/
+/*:
+## Sampling: DDPM and DDIM
+
+DDPM walks back through all T = 200 steps. DDIM (Song et al., 2021) observed that the
+training loss only fixes the marginals q(x_t | x_0), not the path between them, and
+that a deterministic path exists with the same marginals: predict x_0 from x_t, then
+jump straight to the noise level of any earlier step along the predicted noise. That
+allows 25 steps instead of 200. Its parameter η scales the fresh noise added: η = 0 is
+deterministic, and η = 1 on consecutive steps is exactly DDPM's step (a test checks it).
+We also clamp each predicted x_0 to the data's range [−1, 1]:
+
+@code(ddim-step)
+
+Classifier-free guidance runs the network twice per step, with the prompt and with the
+null condition, and moves further in the direction the prompt adds:
+
+@code(guidance)
+
+@code(diffusion-sample)
+*/
+/*:
+## A judge for generated digits
+
+How good is a generated digit? We ask Chapter 2's CNN, which never saw the diffusion
+model's outputs. It reads 16×16 images in [0, 1]; we average 2×2 blocks of our 32×32
+samples to get there. Two numbers come out:
+
+- the share of samples it classifies as the digit that was asked for, which measures
+  whether the condition is followed;
+- a **Fréchet distance** between generated and real digits in its feature space: each
+  image becomes the 32 channels of the CNN's last convolution averaged over positions,
+  each set of images a cloud of such vectors, summarised by its mean and covariance.
+  This is FID (Heusel et al., 2017) with a digit classifier in place of Inception. It is
+  small only when the samples are both realistic *and* as varied as the real digits.
+
+@code(frechet)
+*/
 /// Class predictions and feature vectors of Chapter 2's CNN for [B, 1, 32, 32] images.
 func judged(_ images: Tensor, by judge: DigitCNN)
   -> (classes: [Int], features: [[Float]])
