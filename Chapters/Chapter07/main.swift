@@ -299,9 +299,9 @@ samples checked during training:
 @fullrun(ch07-training)
 
 Note how little the loss and the samples agree: the loss is nearly flat after a
-thousand steps, while the share of samples drawn as asked is still climbing from a
-fifth toward all of them. What the condition changes is a small part of the noise to
-predict, so learning to follow it hardly shows in the loss.
+thousand steps, while the share of samples drawn as asked is still climbing, from
+little above chance toward all of them. What the condition changes is a small part of
+the noise to predict, so learning to follow it hardly shows in the loss.
 */
 /*:
 ## Sampling: DDPM and DDIM
@@ -543,12 +543,14 @@ model.](Figures/ch07-guidance.png)
 
 @fullrun(ch07-guidance)
 
-At w = 0 the samples are the closest to real digits in the judge's feature space, but
-they are any digit at all: one in ten is the one asked for, which is chance. Raising
-w buys faithfulness with variety. Near w = 2 almost every sample follows the prompt;
-beyond that the distance only grows, as the samples of each digit become more alike.
-MMI-Tiny's w = 3, like the paper's 3.5, sits past the point where the prompt is
-followed, trading some realism for certainty.
+At w = 0 the samples are any digit at all: about one in ten is the one asked for,
+which is chance. Raising w buys faithfulness with variety. Near w = 2 almost every
+sample follows the prompt; beyond that the distance only grows, as the samples of each
+digit become more alike. Below it the distance need not be smallest at w = 0:
+unprompted samples need not come in the training set's mix of digits, and the
+distance measures that mix as well as realism (in the run recorded above it is
+smallest at w = 1). MMI-Tiny's w = 3, like the paper's 3.5, sits past the point where
+the prompt is followed, trading some realism for certainty.
 
 ## Summary
 
