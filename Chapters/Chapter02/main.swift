@@ -113,8 +113,11 @@ for (name, scheme) in schemes {
 }
 try spreadChart(spreads).save(to: chapter.figurePath("activation-spread"))
 /*:
-![Spread of the activations, layer by layer. Kaiming's scale keeps it steady: a ReLU
-zeroes half its inputs, and the factor 2 pays for that. Xavier's scale, right for tanh,
+![Spread of the activations, layer by layer. Kaiming's scale keeps it of the same
+order: a ReLU zeroes half its inputs, and the factor 2 pays for that on average; the
+spread still wanders from layer to layer (each layer's 256 random weights per unit only
+keep it right in expectation: see the numbers printed above), but it neither vanishes
+nor explodes. Xavier's scale, right for tanh,
 loses a factor √2 per ReLU layer; a fixed 0.1 gains about 13% per layer
 (√(256 · 0.1² / 2) ≈ 1.13). The numbers are in
 `Figures/ch02-activation-spread.csv`.](Figures/ch02-activation-spread.png){width=90%}
@@ -414,8 +417,7 @@ The file is written to a temporary name and renamed into place, so a crash while
 saving leaves the previous checkpoint intact. We save the CNN, load the file into a
 freshly initialised network, and compare predictions on the test set:
 */
-let checkpoint = chapter.size(quick: "Checkpoints/ch02-cnn-quick.safetensors",
-                              full: "Checkpoints/ch02-cnn.safetensors")
+let checkpoint = DigitCNN.savedByChapter2.savingPath(full: chapter.options.full)
 try cnn.save(to: checkpoint, metadata: ["model": "DigitCNN", "chapter": "2"])
 let (savedTensors, savedMetadata) = try SafeTensors.read(from: checkpoint)
 let metadataText = savedMetadata.sorted { $0.key < $1.key }

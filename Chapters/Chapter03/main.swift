@@ -373,11 +373,15 @@ stretched to the image's size).](Figures/ch03-pyramid.png){width=80%}
 
 ## Saving the encoder
 
-Later chapters freeze this encoder. We save the ViT and the pyramid together; the file
-reloads to identical features (the test suite checks this on a fresh model).
+Later chapters freeze this encoder, the pyramid included. That last part is our
+choice, not upstream's: MM-Interleaved freezes CLIP's ViT but trains its ViT-Adapter
+(the pyramid) with the rest of the model. A frozen pyramid keeps Chapters 4 and 5's
+experiments about the resampler and the Synchronizer alone, and costs our tiny model
+little, since its pyramid was trained here, on this world, for segmentation. We save
+the ViT and the pyramid together; the file reloads to identical features (the test
+suite checks this on a fresh model).
 */
-let encoderPath = chapter.options.full
-  ? "Checkpoints/ch03-encoder.safetensors" : "Checkpoints/ch03-encoder-quick.safetensors"
+let encoderPath = ImageEncoder.savedByChapter3.savingPath(full: chapter.options.full)
 try encoder.save(to: encoderPath, metadata: ["model": "ImageEncoder", "chapter": "3",
                                               "steps": String(steps)])
 let reloaded = ImageEncoder(using: &chapter.generator)

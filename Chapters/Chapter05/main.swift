@@ -38,8 +38,8 @@ var chapter = Chapter.begin(number: 5, title: "The Multi-Modal Feature Synchroni
 A learned offset is a real number, so the point it names lies between pixels. Bilinear
 interpolation reads there: the weighted mean of the four surrounding pixels, with
 weights that vary linearly with the position, so the value is differentiable with
-respect to the position as well as to the pixels. That second derivative is how an
-offset learns where to look. As its definition, one point at a time:
+respect to the position as well as to the pixels. The derivative with respect to the
+position is how an offset learns where to look. As its definition, one point at a time:
 
 @code(bilinear-loops)
 
@@ -63,10 +63,12 @@ show("bilinear sampling,", agreementCheck.bilinear())
 ## Deformable attention
 
 Deformable DETR (Zhu et al., 2021) replaced dense attention over a whole feature map
-with attention over a few sampled points: each query predicts, per head, P offsets
-around its reference point and P weights, samples the values there, and mixes them.
-Over several levels of a feature pyramid, one softmax spans all levels' points. One
-query at a time:
+with attention over a few sampled points: each query predicts, per head and level, P
+offsets around its reference point and P weights, samples the values there, and mixes
+them. Over several levels of a feature pyramid that is L·P offsets per head, one set
+per level, and one softmax spans all levels' points. (MMFS, below, predicts one set of
+P offsets per head and shares it across the levels: the same place is read at every
+resolution.) One query at a time:
 
 @code(deformable-loops)
 
@@ -99,7 +101,9 @@ record it line by line):
 - logits are predicted per (image, head, level, point), plus a *null slot* per
   (image, level) with the fixed logit −log(N·L) and value zero, and **one softmax spans
   images × levels × points**: images compete for a token's attention;
-- invisible images are masked out; a token that sees none gets exactly zero.
+- invisible images are masked out; a token that sees none mixes exactly zero (all its
+  weight goes to the null slots), so what it receives is the output projection's bias
+  alone, which the gate then scales.
 
 Written as loops, one token at a time:
 
@@ -355,18 +359,21 @@ embedding buys.
 
 Dense cross-attention over every feature of every image grows with the number of
 pixels; MMFS samples a fixed number of points per image, so its per-token cost does
-not depend on the maps' size. Counting multiply–adds per layer for 128 tokens, with
-maps of 16², 8² and 4² cells at 64 channels (both pay for projecting every cell's
-value once per image):
+not depend on the maps' size. Counting floating-point operations per layer for 128
+tokens, with maps of 16², 8² and 4² cells at 64 channels: both pay for projecting
+every cell's value once per image; MMFS projects each token's query and output once,
+and predicts offsets and logits and reads its points once per token and image, as the
+code above does:
 */
 /// Floating-point operations of one MMFS layer (MMI-Tiny's sizes) and of dense
 /// cross-attention over all cells, for `tokens` queries and `images` images.
 func layerCosts(tokens t: Double, images n: Double) -> (mmfs: Double, dense: Double) {
   let (c, cells, h, l, p) = (64.0, 336.0, 4.0, 3.0, 4.0)
   let values = 2 * n * cells * c * c  // value projection of every cell
-  let perToken = 2 * c * c + 2 * c * h * p * 2 + 2 * c * h * l * (p + 1)
-    + 2 * h * l * p * 4 * (c / h) + 2 * c * c  // queries, offsets, logits, taps, output
-  let mmfs = values + t * n * perToken
+  let perToken = 2 * c * c + 2 * c * c  // query and output projections
+  let perTokenAndImage = 2 * c * h * p * 2 + 2 * c * h * l * (p + 1)
+    + 2 * h * l * p * 4 * (c / h)  // offsets, logits, four taps per point
+  let mmfs = values + t * perToken + t * n * perTokenAndImage
   let dense = 2 * values + 2 * t * c * c + 4 * t * n * cells * c + 2 * t * c * c
   return (mmfs, dense)
 }

@@ -15,6 +15,17 @@ al., 2015; Ho et al., 2020). DDIM (Song et al., 2021) takes the same trained net
 back in a few large steps, and classifier-free guidance (Ho and Salimans, 2022) trades
 variety for faithfulness to the condition.
 
+> **Sidebar: pixels here, latents upstream.** Our U-Net denoises the 32×32 pixels
+> themselves. Stable Diffusion, whose U-Net MM-Interleaved uses, does not: an
+> autoencoder (a VAE) first compresses each 512×512 image into a 4×64×64 *latent*, the
+> U-Net denoises latents, and the autoencoder's decoder turns the final latent back
+> into pixels. Its U-Net is also larger in kind, not only in size: besides residual
+> blocks it holds transformer blocks (self-attention, cross-attention to the text, a
+> feed-forward layer) at several resolutions, where ours has one cross-attention layer
+> at 16² and 8². At 32×32 the pixels are already as small as a latent would be, so we
+> skip the autoencoder; everything else in this chapter (the schedule, the loss,
+> DDIM, guidance) is the same for latents.
+
 **What to expect.** The quick run (`swift run -c release Chapter07`) takes about
 twenty seconds and needs the CNN that Chapter 2 saves (run Chapter 2 first). It trains
 the U-Net for a few steps only, so its samples are still noise, and the judge says so.
