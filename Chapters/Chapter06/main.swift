@@ -470,6 +470,15 @@ it; naming an object's exact cell needs it to pick out the one object the questi
 describes first. This is the language model Chapter 8 will teach to read images
 instead of inventories.
 
+One row teaches nothing: "above". The world asks about a pair of objects in reading
+order, the earlier one first, and an object earlier in reading order is never lower
+than a later one, so the answer is "yes" unless the two share a row, and a blind
+"yes" scores as well as any model. "Left of" shares the bias only for objects in the
+same row (the earlier is then always the left one), which is why a blind "yes" is right
+more often than not there; the margin over it is what the model learned. (A question
+generator that shuffled each pair would remove both biases; it is on the list for the
+interleaved data of Chapter 9.)
+
 ## Summary
 
 - Byte-level BPE learns merges by frequency from the bytes up; any text round-trips
