@@ -1,3 +1,5 @@
+import Platform
+
 // MARK: book:softmax
 extension Tensor {
   /// softmax along `axis`: exp(xᵢ − max x) / Σⱼ exp(xⱼ − max x).
@@ -177,7 +179,6 @@ public func meanSquaredError(_ prediction: Tensor, _ target: Tensor) -> Tensor {
   return (difference * difference).mean()
 }
 
-import Platform
 
 /// softmax of one contiguous row, in passes the compiler can vectorise: the maximum and
 /// the sum use eight independent accumulators (one running total would be a chain of

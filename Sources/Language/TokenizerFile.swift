@@ -21,8 +21,16 @@ extension BPETokenizer {
     lines += Self.specialNames
     lines.append("merges \(merges.count)")
     lines += merges.map { "\($0.first) \($0.second)" }
-    let body = lines.joined(separator: "\n") + "\n"
-    return body + "checksum \(hexadecimal(crc32(body.utf8)))\n"
+    return Self.sealed(lines.joined(separator: "\n") + "\n")
+  }
+
+  /// `body` followed by its checksum line: "checksum <CRC-32 of body>".
+  static func sealed(_ body: String) -> String {
+    body + checksumLine(Array(body.utf8))
+  }
+
+  static func checksumLine(_ body: [UInt8]) -> String {
+    "checksum \(hexadecimal(crc32(body)))\n"
   }
 
   /// Writes the tokenizer to `path` atomically (temporary file, then rename).
@@ -64,7 +72,7 @@ extension BPETokenizer {
     let bodyEnd = (bytes.dropLast().lastIndex(of: UInt8(ascii: "\n")) ?? -1) + 1
     guard bytes.last == UInt8(ascii: "\n"),
       String(decoding: bytes[bodyEnd...], as: UTF8.self)
-        == "checksum \(hexadecimal(crc32(bytes[..<bodyEnd])))\n"
+        == checksumLine(Array(bytes[..<bodyEnd]))
     else {
       throw fail(
         "its content does not match the checksum on its last line: it was cut off, "

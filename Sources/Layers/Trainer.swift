@@ -151,7 +151,7 @@ public final class Trainer {
     average?.update()
     step += 1
     losses.append(loss.item)
-    return loss.item
+    return losses[losses.count - 1]
   }
   // MARK: end
 
@@ -173,14 +173,14 @@ public final class Trainer {
   /// Saves the parameters, the optimiser's state, the weight average and the step
   /// (atomically: a crash mid-save leaves the previous file).
   public func save(to path: String) throws {
-    var tensors = parameters
-    tensors += optimizer.state().tensors
+    let optimizerState = optimizer.state()
+    var tensors = parameters + optimizerState.tensors
     if let average {
       for ((name, _), values) in zip(parameters, average.averages) {
         tensors.append(("average." + name, Tensor(shape: [values.count], data: values)))
       }
     }
-    var metadata = optimizer.state().metadata
+    var metadata = optimizerState.metadata
     metadata["trainer.step"] = String(step)
     metadata["trainer.losses"] =
       losses.map { String($0.bitPattern) }.joined(separator: ",")

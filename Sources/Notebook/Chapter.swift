@@ -117,19 +117,19 @@ public struct Chapter {
   /// `ch05` for Chapter 5.
   var prefix: String { number < 10 ? "ch0\(number)" : "ch\(number)" }
 
-  /// `Figures/chNN-name.png`, creating the folder if needed.
+  /// `Figures/chNN-name.png` (`begin` has made sure the folder can be written).
   public func figurePath(_ name: String) -> String {
-    return "\(options.figures)/\(prefix)-\(name).png"
+    "\(options.figures)/\(prefix)-\(name).png"
   }
 }
 
 /// Why `folder` cannot be written to (created if missing), or nil if it can.
 func writeProblem(folder: String) -> String? {
   if access(folder, F_OK) != 0 && mkdir(folder, 0o755) != 0 {
-    return "it cannot be created (\(String(cString: strerror(errno))))"
+    return "it cannot be created (\(errnoText()))"
   }
   guard access(folder, W_OK) == 0 else {
-    return "it is not writable (\(String(cString: strerror(errno))))"
+    return "it is not writable (\(errnoText()))"
   }
   return nil
 }

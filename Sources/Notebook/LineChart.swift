@@ -189,7 +189,3 @@ struct Axis {
   }
 }
 
-/// Writes `text` to `path` atomically (temporary file, then rename).
-public func writeTextFile(_ text: String, to path: String) throws(FileIOError) {
-  try writeFileAtomically(Array(text.utf8), to: path)
-}

@@ -44,7 +44,13 @@ public func readFileBytes(_ path: String) throws(FileIOError) -> [UInt8] {
   return bytes
 }
 
-func errnoText() -> String { String(cString: strerror(errno)) }
+/// The system's words for the last error (`errno`).
+public func errnoText() -> String { String(cString: strerror(errno)) }
+
+/// Writes `text` to `path` atomically (temporary file, then rename).
+public func writeTextFile(_ text: String, to path: String) throws(FileIOError) {
+  try writeFileAtomically(Array(text.utf8), to: path)
+}
 
 /// Creates the folders on the way to `path` that are missing (like `mkdir -p` of its
 /// parent).

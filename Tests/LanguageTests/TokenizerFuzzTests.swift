@@ -1,5 +1,4 @@
 import Autograd
-import Layers
 import TestSupport
 import Testing
 
@@ -16,8 +15,7 @@ struct TokenizerFuzzTests {
 
   /// `lines` as a file sealed with a correct checksum: only the edit is wrong.
   static func resealed(_ lines: [String]) -> [UInt8] {
-    let body = lines.joined(separator: "\n") + "\n"
-    return Array((body + "checksum \(hexadecimal(crc32(body.utf8)))\n").utf8)
+    Array(BPETokenizer.sealed(lines.joined(separator: "\n") + "\n").utf8)
   }
 
   static func mutated(

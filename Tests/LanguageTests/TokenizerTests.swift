@@ -1,5 +1,4 @@
 import Foundation
-import Layers
 import Testing
 
 @testable import Language
@@ -110,8 +109,7 @@ struct TokenizerTests {
     // ...and a file whose checksum was recomputed after a bad edit fails the checks of
     // its content.
     func resealed(_ lines: [String]) -> String {
-      let body = lines.joined(separator: "\n") + "\n"
-      return body + "checksum \(hexadecimal(crc32(body.utf8)))\n"
+      BPETokenizer.sealed(lines.joined(separator: "\n") + "\n")
     }
     #expect(reason(resealed(lines)) == "no error")
     #expect(reason(resealed(Array(lines.dropLast(3)))).contains("cut off"))

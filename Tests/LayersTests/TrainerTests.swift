@@ -3,9 +3,7 @@ import Testing
 
 @testable import Layers
 
-#if canImport(Glibc)
-  import Glibc
-#endif
+import Platform
 
 /// A model with every kind of parameter the rules tell apart.
 final class RuleModel: Layer {
