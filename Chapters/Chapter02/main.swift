@@ -165,20 +165,80 @@ show("convolution, stride 2, padding 1,", agreement(
   convolveByLoops(smallImages, smallKernel, stride: 2, padding: 1)))
 /*:
 
-## Normalisation and attention
+## Normalisation
 
-Two more layers complete the set the later chapters need. Layer normalisation
-rescales each vector to mean 0 and variance 1, then applies a learned gain and bias;
-it keeps deep transformers trainable. Built from Chapter 1's operations it is three
-lines, and its gradient comes for free:
+Three more kinds of layer complete the set the later chapters need; this section and
+the next two define them once, for the whole book. *Layer normalisation* rescales each
+vector $x \in \mathbb{R}^C$ to mean 0 and variance 1 across its channels, then applies
+a learned gain $g$ and bias $b$:
+
+$$\mathrm{LayerNorm}(x) = g \odot \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + b,
+\qquad \mu = \frac{1}{C}\sum_{c} x_c,\quad
+\sigma^2 = \frac{1}{C}\sum_{c} (x_c - \mu)^2 .$$
+
+It keeps a deep stack trainable: whatever the earlier layers do to the scale of their
+output, the next layer sees vectors of a fixed size. Built from Chapter 1's operations
+it is three lines, and its gradient comes for free:
 
 @code(layernorm)
 
-(RMS normalisation, LLaMA's variant, drops the mean; group normalisation, the U-Net's,
-normalises groups of channels of an image.) Multi-head attention lets every position
-of a sequence gather information from the others: queries are compared with keys,
-the scores become weights by a softmax, and the weights average the values, in
-several heads at once. One query at a time:
+Two variants appear later. LLaMA's *RMS normalisation* (Chapter 6) skips the mean and
+the bias, dividing by the root mean square alone,
+$\mathrm{RMSNorm}(x) = g \odot x / \sqrt{\tfrac{1}{C}\sum_c x_c^2 + \epsilon}$.
+*Group normalisation* (Chapter 7's U-Net) works on images [B, C, H, W]: it splits the
+C channels into G groups and normalises each group over its channels *and* all its
+pixels together, as layer normalisation does over one vector, then applies a gain and
+bias per channel. Unlike batch normalisation it never mixes different images of a
+batch, so it behaves the same at any batch size.
+
+## Activations
+
+Between two linear maps sits a fixed nonlinearity, without which the two would
+collapse into one linear map. Chapter 1's networks used $\tanh$, the digit network
+below uses ReLU, $\max(0, x)$. Transformers use smooth cousins of ReLU. *GELU*
+(Hendrycks and Gimpel, 2016) weighs $x$ by the probability that a standard normal
+variable is below it, $x\,\Phi(x)$, computed (as GPT-2 and CLIP do) through the
+approximation
+
+$$\mathrm{GELU}(x) \approx \tfrac12 x \Bigl(1 + \tanh\bigl(\sqrt{2/\pi}\,
+(x + 0.044715\,x^3)\bigr)\Bigr).$$
+
+*SiLU* (also called swish), used by LLaMA's feed-forward block and by the U-Net,
+weighs $x$ by its own sigmoid: $\mathrm{SiLU}(x) = x\,\sigma(x) = x / (1 + e^{-x})$.
+Both pass large positive inputs through, damp negative ones to zero, and have a
+gradient everywhere:
+*/
+try activationChart().save(to: chapter.figurePath("activations"))
+/*:
+![ReLU, GELU and SiLU. The smooth two dip slightly below zero for negative inputs
+before returning to it.](Figures/ch02-activations.png){width=75%}
+
+## Attention
+
+*Attention* lets every position of a sequence gather information from the others.
+Each position's vector is mapped three ways, to a *query* (what it looks for), a
+*key* (what it offers to be found by) and a *value* (what it hands over). Stacked as
+matrices $Q \in \mathbb{R}^{T \times d}$, $K, V \in \mathbb{R}^{S \times d}$ for T
+queries and S keys, *scaled dot-product attention* is
+
+$$\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\Bigl(\frac{QK^\top}{\sqrt d} + M
+\Bigr)\, V .$$
+
+Row $t$ of $QK^\top$ holds query $t$'s score against every key; the softmax turns each
+row into weights that sum to one, and the weights average the values. The division by
+$\sqrt d$ keeps the scores' spread independent of the width: the dot product of two
+vectors of $d$ independent unit-variance entries has variance $d$, and scores that large
+would saturate the softmax into one-hot weights with vanishing gradients. The *mask*
+$M$ is added to the scores: 0 where a query may look, $-\infty$ where it may not, which
+the softmax turns into a weight of exactly zero. The *causal* mask of a language model
+hides every later position, so that predicting token $t + 1$ cannot peek at it.
+
+*Multi-head* attention runs $h$ such attentions side by side on slices of width
+$d = C/h$ of learned projections $Q = XW_Q$, $K = XW_K$, $V = XW_V$, joins their
+outputs back to width $C$ and mixes them with one more projection $W_O$. Each head can
+look for something different. When keys and values come from the sequence itself this
+is *self-attention*; from another sequence (text, when an image attends to it), it is
+*cross-attention*. One query at a time, the definition reads:
 
 @code(attention-loops)
 
@@ -195,7 +255,15 @@ show("attention over [B, T, C] =", sequence.shape, "→", attended.shape, "with"
      "tensors")
 show("attention with the causal mask,", agreement(
   attended, attentionByLoops(attention, sequence, mask: Tensor.causalMask(5))))
+let causalWeights = attention.weights(sequence, mask: Tensor.causalMask(5))
+try attentionFigure(weights: causalWeights)  // [B, h, T, T]
+  .writePNG(to: chapter.figurePath("attention-mask"))
 /*:
+![The causal mask and the attention weights it leaves, for the first sequence and the
+first head of the layer above. Each row is one query and sums to one; hidden cells
+(grey) get weight exactly 0, so the first token can only attend to
+itself.](Figures/ch02-attention-mask.png){width=90%}
+
 ## AdamW, from its equations
 
 Plain gradient descent takes the same step size for every parameter. Adam keeps two

@@ -45,6 +45,13 @@ func pretrainingCharts(
   retrievalChart.add("chance", [(0, 100.0 / 32), (Double(steps), 100.0 / 32)])
   retrievalChart.legendPosition = .bottomRight
   try retrievalChart.save(to: chapter.figurePath("retrieval"))
+  if let path = chapter.fullRunFigurePath("retrieval") {
+    try retrievalChart.save(to: path)
+    try chapter.recordFullRun("pretraining", """
+      ![The full run's pre-training: held-out retrieval over \(steps) steps, against the
+      chance level of 1 in 32.](\(path)){width=90%}
+      """)
+  }
 }
 
 /// Each scene, its true map and the map predicted (`predicted`: 1,024 classes a scene).
@@ -117,4 +124,59 @@ func pyramidSheet(_ encoder: ImageEncoder, scene: Scene) -> Canvas {
   }
   return Canvas.imageSheet(images, width: 32, height: 32, columns: 4, zoom: 5,
                            captions: ["scene", "16x16", "8x8", "4x4"])
+}
+
+/// The whole of MMI-Tiny as boxes and arrows, each box tinted by the chapter that
+/// builds it, with the shapes that flow between them. Dashed: MMFS reading the maps.
+func pipelineFigure() -> Canvas {
+  var canvas = Canvas(width: 1400, height: 860)
+  func tint(_ k: Int) -> Color { Color.white.mixed(with: Color.palette[k], 0.22) }
+  let (encoder, resampler, synchronizer) = (tint(0), tint(1), tint(2))
+  let (language, diffusion, whole) = (tint(4), tint(5), tint(3))
+  canvas.label("MMI-Tiny: what flows where", x: 700, y: 12, scale: 3)
+  // Band 1: an image becomes 8 visual tokens.
+  canvas.box(["image", "3 × 32 × 32"], x: 30, y: 80, width: 190, height: 90)
+  canvas.box(["ViT (Ch. 3)", "4 layers, width 64", "→ 64 tokens × 64"],
+             x: 280, y: 65, width: 250, height: 120, background: encoder)
+  canvas.box(["resampler (Ch. 4)", "64 → 8 tokens", "Linear 64 → 128"],
+             x: 590, y: 65, width: 290, height: 120, background: resampler)
+  canvas.arrow([(220, 125), (280, 125)])
+  canvas.arrow([(530, 125), (590, 125)])
+  // Band 2: the pyramid, and MMFS reading it (dashed).
+  canvas.box(["pyramid (Ch. 3)", "16², 8², 4² maps", "× 64 channels"],
+             x: 280, y: 250, width: 250, height: 120, background: encoder)
+  canvas.arrow([(405, 185), (405, 250)])
+  for (k, line) in ["MMFS (Ch. 5):", "deformable attention into",
+                    "the maps of earlier images"].enumerated() {
+    canvas.label(line, x: 900, y: 246 + 22 * k, Color.palette[2].mixed(with: .black, 0.3))
+  }
+  let mmfs = Color.palette[2]
+  canvas.arrow([(530, 320), (1075, 320), (1075, 470)], mmfs, dashed: true)
+  canvas.arrow([(555, 320), (555, 730), (610, 730)], mmfs, dashed: true)
+  // Band 3: text and visual tokens in one sequence, read by the decoder.
+  canvas.box(["text", "\"a red circle\""], x: 30, y: 480, width: 190, height: 90)
+  canvas.box(["tokenizer (Ch. 6)", "BPE ids → vectors", "× 128"],
+             x: 280, y: 465, width: 250, height: 120, background: language)
+  canvas.box(["one sequence (Ch. 8)", "<s> text <img> <image>×8", "T × 128"],
+             x: 600, y: 465, width: 310, height: 120, background: whole)
+  canvas.box(["decoder (Ch. 6)", "4 layers, width 128", "MMFS in layers 0, 2"],
+             x: 950, y: 470, width: 250, height: 110, background: language)
+  canvas.box(["next token", "logits over V"], x: 1225, y: 480, width: 165, height: 90)
+  canvas.arrow([(220, 525), (280, 525)])
+  canvas.arrow([(530, 525), (600, 525)])
+  canvas.arrow([(735, 185), (735, 465)])
+  canvas.label("fill the <image> slots", x: 745, y: 400, centred: false)
+  canvas.arrow([(910, 525), (950, 525)])
+  canvas.arrow([(1200, 525), (1225, 525)])
+  // Band 4: the decoder's states condition the U-Net, which draws the next image.
+  canvas.box(["condition (Ch. 8)", "states up to <img>,", "reversed → 8 × 128"],
+             x: 950, y: 700, width: 250, height: 120, background: whole)
+  canvas.box(["U-Net (Ch. 7)", "32², 16², 8² levels", "MMFS at every skip"],
+             x: 610, y: 700, width: 300, height: 120, background: diffusion)
+  canvas.box(["next image", "3 × 32 × 32"], x: 280, y: 715, width: 190, height: 90)
+  canvas.arrow([(1075, 580), (1075, 700)])
+  canvas.arrow([(950, 760), (910, 760)])
+  canvas.arrow([(610, 790), (470, 790)])
+  canvas.label("DDIM", x: 540, y: 800, .grey)
+  return canvas
 }

@@ -75,8 +75,9 @@ Encoding replays the merges in the order they were learned:
 @code(bpe-encode)
 
 The special tokens sit after the bytes: `<pad>`, `<s>` (begin of text), `</s>` (end),
-`<img>` (an image begins) and `<image>` (a slot that Chapter 8 fills with a visual
-token). We train on the documents and on the instruction data of the last section, so
+`<img>` (an image begins) and `<image>` (one of the K slots that Chapter 8 fills
+with an image's K visual tokens: in this book `<image>` always means such a slot, and
+an image in a document's text is written [image n]). We train on the documents and on the instruction data of the last section, so
 that Vicuna's system sentence gets tokens of its own:
 */
 let instructionScenes = (0..<200).map { _ in Scene.random(using: &textRandom) }
@@ -111,11 +112,22 @@ plain text file of merges (`Checkpoints/ch06-tokenizer.txt`), which Chapter 8 re
 ## Rotary position embedding
 
 Attention by itself does not know the order of its inputs. LLaMA tells it by
-*rotating* queries and keys: channel i of a head and channel i + d/2 form a pair,
-which is turned by the angle p·θ_i at position p, with θ_i = 10000^(−2i/d). A dot
-product between a query turned by p·θ and a key turned by p′·θ depends only on
-(p − p′)·θ, so attention scores see *relative* positions, and no position table limits
-the length.
+*rotating* queries and keys. In a head of width $d$, channel $i$ and channel $i + d/2$
+form a pair $(u_i, v_i)$, for $i = 0, \dots, d/2 - 1$, and at position $p$ the pair is
+turned by the angle $p\,\theta_i$:
+
+$$\begin{pmatrix} u_i' \\ v_i' \end{pmatrix} =
+\begin{pmatrix} \cos p\theta_i & -\sin p\theta_i \\
+\sin p\theta_i & \cos p\theta_i \end{pmatrix}
+\begin{pmatrix} u_i \\ v_i \end{pmatrix},
+\qquad \theta_i = 10000^{-2i/d}.$$
+
+Turning both vectors of a dot product leaves only the difference of their angles, so
+the score between a query at position $p$ and a key at position $p'$ depends only on
+$(p - p')\,\theta_i$: attention scores see *relative* positions, and no position table
+limits the length. Pair 0 turns by one radian per position, the last by
+$10000^{-(d-2)/d}$ (at $d = 32$, about 5,600 times slower), so some pairs tell
+neighbours apart and others distant tokens.
 
 @code(rope)
 

@@ -69,17 +69,20 @@ show("\(training.count) training digits, \(heldOut.count) held out;",
 /*:
 ## The forward process
 
-The forward process adds a little Gaussian noise at each of T steps. Step t keeps
-√(1 − β_t) of the signal and adds noise of variance β_t; the βs rise from small to
-large, so the image fades slowly at first. Because Gaussians compose, any step can be
-reached in one jump: with ᾱ_t the product of (1 − β) up to t,
+The forward process adds a little Gaussian noise at each of $T$ steps. Step $t$ keeps
+$\sqrt{1 - \beta_t}$ of the signal and adds noise of variance $\beta_t$; the $\beta$s
+rise from small to large, so the image fades slowly at first. Because Gaussians
+compose, any step can be reached in one jump: with
+$\bar\alpha_t = \prod_{s=1}^{t} (1 - \beta_s)$,
 
-  x_t = √ᾱ_t · x_0 + √(1 − ᾱ_t) · ε,   ε ~ N(0, I).
+$$x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \varepsilon,
+\qquad \varepsilon \sim \mathcal{N}(0, I).$$
 
-MMI-Tiny uses T = 200 steps with β rising linearly from 5·10⁻⁴ to 0.1. That is DDPM's
-linear schedule (10⁻⁴ to 0.02 over 1,000 steps) squeezed into fewer steps; keeping
-DDPM's βs at T = 200 would leave ᾱ_T ≈ 0.13, a third of the signal's amplitude at the
-end, which the sampler's pure-noise start would never match.
+MMI-Tiny uses $T = 200$ steps with $\beta$ rising linearly from $5\cdot 10^{-4}$ to
+0.1. That is DDPM's linear schedule ($10^{-4}$ to 0.02 over 1,000 steps) squeezed into
+fewer steps; keeping DDPM's $\beta$s at $T = 200$ would leave $\bar\alpha_T \approx
+0.13$, a third of the signal's amplitude at the end, which the sampler's pure-noise
+start would never match.
 
 @code(noised)
 */
@@ -99,7 +102,7 @@ try signalChart([("linear betas (MMI-Tiny)", schedule), ("cosine", cosine),
 nothing by t = 200; the cosine schedule keeps more signal early on; DDPM's original
 βs at 200 steps leave a third of it.](Figures/ch07-signal.png)
 
-One digit of each class, noised to increasing t with one shared draw of ε:
+One digit of each class, noised to increasing $t$ with one shared draw of $\varepsilon$:
 */
 let fadeSteps = [0, 10, 25, 50, 75, 100, 150, 199]
 var fadeRandom = SeededGenerator(seed: 701)
@@ -109,27 +112,36 @@ let sharedNoise = Tensor.normal(cleanExamples.shape, using: &fadeRandom)
 try forwardSheet(cleanExamples, noise: sharedNoise, schedule: schedule, steps: fadeSteps)
   .writePNG(to: chapter.figurePath("forward"))
 /*:
-![The forward process on four digits: x_t for growing t (values outside [−1, 1]
+![The forward process on four digits: $x_t$ for growing $t$ (values outside [−1, 1]
 clipped for display). By t = 100 the digit is hard to see; by t = 199 it is
 gone.](Figures/ch07-forward.png)
 
 ## The way back
 
-If we knew the noise ε in x_t, we could solve the equation above for x_0. A network
-ε_θ(x_t, t, c) learns to predict it, given the step t and a condition c; training is
-regression, the mean squared error between the true and the predicted noise at a
-random step:
+If we knew the noise $\varepsilon$ in $x_t$, we could solve the equation above for
+$x_0$. A network $\varepsilon_\theta(x_t, t, c)$ learns to predict it, given the step
+$t$ and a condition $c$; training is regression, the mean squared error between the
+true and the predicted noise at a random step:
 
-  L = E ‖ε − ε_θ(√ᾱ_t x_0 + √(1 − ᾱ_t) ε, t, c)‖².
+$$L = \mathbb{E}_{x_0, t, \varepsilon}\,\bigl\lVert \varepsilon - \varepsilon_\theta\bigl(
+\sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \varepsilon,\ t,\ c\bigr)
+\bigr\rVert^2.$$
 
-DDPM's reverse step from t to t − 1 subtracts a scaled prediction and adds fresh
-noise of the posterior's variance β̃_t = β_t (1 − ᾱ_{t−1})/(1 − ᾱ_t):
+DDPM's reverse step from $t$ to $t - 1$ subtracts a scaled prediction and adds fresh
+noise of the posterior's variance:
+
+$$x_{t-1} = \frac{1}{\sqrt{1 - \beta_t}}\Bigl(x_t - \frac{\beta_t}{\sqrt{1 -
+\bar\alpha_t}}\, \varepsilon_\theta(x_t, t, c)\Bigr) + \sqrt{\tilde\beta_t}\, z,
+\qquad \tilde\beta_t = \beta_t\, \frac{1 - \bar\alpha_{t-1}}{1 - \bar\alpha_t},
+\quad z \sim \mathcal{N}(0, I).$$
+
+In code:
 
 @code(ddpm-step)
 
 ## The U-Net
 
-ε_θ is a U-Net (Ronneberger et al., 2015, as DDPM adapted it): convolutions that
+$\varepsilon_\theta$ is a U-Net (Ronneberger et al., 2015, as DDPM adapted it): convolutions that
 halve the resolution on the way down and double it on the way up, with each level's
 features on the way down handed across ("skip connections") to the same level on the
 way up, so the fine detail lost in the coarse middle comes back. MMI-Tiny's has three
@@ -318,17 +330,31 @@ the noise to predict, so learning to follow it hardly shows in the loss.
 ## Sampling: DDPM and DDIM
 
 DDPM walks back through all T = 200 steps. DDIM (Song et al., 2021) observed that the
-training loss only fixes the marginals q(x_t | x_0), not the path between them, and
-that a deterministic path exists with the same marginals: predict x_0 from x_t, then
-jump straight to the noise level of any earlier step along the predicted noise. That
-allows 25 steps instead of 200. Its parameter η scales the fresh noise added: η = 0 is
-deterministic, and η = 1 on consecutive steps is exactly DDPM's step (a test checks it).
-We also clamp each predicted x_0 to the data's range [−1, 1]:
+training loss only fixes the marginals $q(x_t \mid x_0)$, not the path between them,
+and that a deterministic path exists with the same marginals: predict $x_0$ from $x_t$,
+then jump straight to the noise level of any earlier step $s < t$ along the predicted
+noise:
+
+$$\hat x_0 = \frac{x_t - \sqrt{1 - \bar\alpha_t}\,\hat\varepsilon}
+{\sqrt{\bar\alpha_t}},\qquad
+x_s = \sqrt{\bar\alpha_s}\,\hat x_0 + \sqrt{1 - \bar\alpha_s - \sigma^2}\,
+\hat\varepsilon + \sigma z,$$
+
+where $\hat\varepsilon = \varepsilon_\theta(x_t, t, c)$ and
+$\sigma = \eta\,\sqrt{(1 - \bar\alpha_s)/(1 - \bar\alpha_t)}
+\sqrt{1 - \bar\alpha_t/\bar\alpha_s}$. That allows 25 steps instead of 200. The
+parameter $\eta$ scales the fresh noise: $\eta = 0$ is deterministic, and $\eta = 1$
+on consecutive steps is exactly DDPM's step (a test checks it). We also clamp each
+predicted $\hat x_0$ to the data's range $[-1, 1]$:
 
 @code(ddim-step)
 
-Classifier-free guidance runs the network twice per step, with the prompt and with the
-null condition, and moves further in the direction the prompt adds:
+Classifier-free guidance runs the network twice per step, with the prompt $c$ and
+with the null condition $\varnothing$, and moves further in the direction the prompt
+adds, by a scale $w$:
+
+$$\hat\varepsilon = \varepsilon_\theta(x_t, t, \varnothing) + w\,\bigl(
+\varepsilon_\theta(x_t, t, c) - \varepsilon_\theta(x_t, t, \varnothing)\bigr).$$
 
 @code(guidance)
 
@@ -446,10 +472,10 @@ model has barely started training, so they are still noise.](Figures/ch07-sample
 ## Watching a sample form
 
 DDIM's 25 steps (10 in the quick run) for two digits: each column is one step, the
-upper row of each pair the current x_t and the lower row the clean image the network
-predicts from it. In the
-full run the prediction becomes a recognisable digit about halfway down, long before
-x_t itself does; the later steps sharpen it.
+upper row of each pair the current $x_t$ and the lower row the clean image
+$\hat x_0$ the network predicts from it. In the full run the prediction becomes a
+recognisable digit about halfway down, long before $x_t$ itself does; the later steps
+sharpen it.
 */
 let traceDigits = [3, 7]
 var traceRandom = SeededGenerator(seed: 707)
@@ -464,7 +490,7 @@ try traceSheet.writePNG(to: chapter.figurePath("denoising"))
 if let path = chapter.fullRunFigurePath("denoising") {
   try traceSheet.writePNG(to: path)
   try chapter.recordFullRun("denoising", """
-    ![DDIM-\(traceSteps) from noise to a three and a seven in the full run: x_t (upper \
+    ![DDIM-\(traceSteps) from noise to a three and a seven in the full run: $x_t$ (upper \
     rows) and the predicted clean image (lower rows).](\(path)){width=90%}
     """)
 }
@@ -565,13 +591,15 @@ the prompt is followed, trading some realism for certainty.
 
 ## Summary
 
-- The forward process noises data in closed form, x_t = √ᾱ_t x_0 + √(1 − ᾱ_t) ε;
-  MMI-Tiny's schedule (T = 200, β from 5·10⁻⁴ to 0.1) leaves almost nothing at T.
+- The forward process noises data in closed form,
+  $x_t = \sqrt{\bar\alpha_t}\, x_0 + \sqrt{1 - \bar\alpha_t}\, \varepsilon$;
+  MMI-Tiny's schedule ($T = 200$, $\beta$ from $5\cdot 10^{-4}$ to 0.1) leaves almost
+  nothing at $T$.
 - A U-Net with the timestep added in every residual block and cross-attention to the
-  condition tokens learns to predict ε by plain regression.
-- DDPM walks back through every step with fresh noise; DDIM predicts x_0 and jumps to
-  an earlier noise level, so 25 steps do the work of 200 (η = 1 on consecutive steps is
-  DDPM again).
+  condition tokens learns to predict $\varepsilon$ by plain regression.
+- DDPM walks back through every step with fresh noise; DDIM predicts $x_0$ and jumps
+  to an earlier noise level, so 25 steps do the work of 200 ($\eta = 1$ on consecutive
+  steps is DDPM again).
 - Classifier-free guidance trains one network with and without its condition and, at
   sampling time, pushes the prediction further toward what the condition adds; larger
   scales follow the condition more closely and lose variety.
@@ -582,12 +610,13 @@ the prompt is followed, trading some realism for certainty.
 
 ## Questions
 
-1. Why can x_t be sampled in one jump from x_0, without simulating the steps before it?
-2. What goes wrong at sampling time if ᾱ_T is not close to 0?
-3. Why does the U-Net need to know t? What could it not do without it?
-4. The loss predicts ε rather than x_0. What would a perfect ε-predictor let us
+1. Why can $x_t$ be sampled in one jump from $x_0$, without simulating the steps
+   before it?
+2. What goes wrong at sampling time if $\bar\alpha_T$ is not close to 0?
+3. Why does the U-Net need to know $t$? What could it not do without it?
+4. The loss predicts $\varepsilon$ rather than $x_0$. What would a perfect ε-predictor let us
    compute, and how?
-5. Why is the DDPM posterior variance β̃_t smaller than β_t?
+5. Why is the DDPM posterior variance $\tilde\beta_t$ smaller than $\beta_t$?
 6. DDIM uses the same trained network as DDPM. What does it change, and why is that
    allowed?
 7. Why is the condition dropped during training 10 % of the time, and not never?
@@ -606,8 +635,9 @@ Stubs are in `Chapters/Chapter07/Exercises.swift`; check an answer with
 `Exercises/Solutions/Chapter07.swift`.
 
 1. **The forward process by hand.** Given the βs, a clean signal, the noise and a
-   step t, compute x_t, and check it against `NoiseSchedule.noised`.
-2. **A DDIM step.** Given x_t, the predicted noise and the two noise levels ᾱ, take
+   step $t$, compute $x_t$, and check it against `NoiseSchedule.noised`.
+2. **A DDIM step.** Given $x_t$, the predicted noise and the two noise levels
+   $\bar\alpha$, take
    one deterministic DDIM step.
 3. **The timestep code.** Write the sinusoidal code of a timestep.
 4. **Fréchet distance, diagonal case.** When both covariances are diagonal, the matrix

@@ -62,6 +62,8 @@ struct LiterateSource {
         if prose.isEmpty {
           flushCode()
           proseStart = number
+        } else if trimmed.hasPrefix("/*:"), prose.last?.trimmed.isEmpty == false {
+          prose.append("")  // a new block is a new paragraph (a heading may open it)
         }
         if trimmed.hasPrefix("//:") {
           var body = String(trimmed.dropFirst(3))

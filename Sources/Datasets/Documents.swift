@@ -17,10 +17,15 @@ public struct Document: Sendable, Hashable {
     parts.compactMap { if case .image(let image) = $0 { image } else { nil } }
   }
 
-  /// The text with each image shown as `<image>`.
+  /// The text with the images numbered in brackets: "a red circle [image 1] it moves
+  /// [image 2]". (Not the tokenizer's `<image>`, which is one of K slots of an image.)
   public var transcript: String {
-    parts.map { if case .text(let text) = $0 { text } else { "<image>" } }
-      .joined(separator: " ")
+    var imageCount = 0
+    return parts.map {
+      if case .text(let text) = $0 { return text }
+      imageCount += 1
+      return "[image \(imageCount)]"
+    }.joined(separator: " ")
   }
 }
 

@@ -1,6 +1,6 @@
 /// A 5×7 pixel font for figure labels: ASCII, plus the few symbols the book's axes
-/// use (· ² ³ µ × ε −). Each glyph is seven rows of five bits written as hex pairs,
-/// the leftmost pixel in bit 4. Drawn by hand for this project.
+/// use (· ² ³ µ × ε − ← → ∞). Each glyph is seven rows of five bits written as hex
+/// pairs, the leftmost pixel in bit 4. Drawn by hand for this project.
 enum PixelFont {
   static let width = 5, height = 7
 
@@ -128,5 +128,8 @@ enum PixelFont {
     0x2013: "0000001F000000",
     0x2014: "0000001F000000",
     0x2212: "0000001F000000",
+    0x2190: "0004081F080400",  // ←
+    0x2192: "0004021F020400",  // →
+    0x221E: "00000A15150A00",  // ∞
   ]
 }

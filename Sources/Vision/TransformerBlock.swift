@@ -1,6 +1,7 @@
 import Autograd
 import Layers
 
+// MARK: book:feed-forward
 /// The feed-forward part of a transformer block: C → 4C → C with a GELU between.
 public final class FeedForward: Layer {
   public var up: Linear, down: Linear
@@ -14,6 +15,7 @@ public final class FeedForward: Layer {
     down(up(x).gelu())  // [..., C]
   }
 }
+// MARK: end
 
 // MARK: book:transformer-block
 /// A pre-norm transformer block, as in ViT and CLIP: each sub-layer sees a normalised

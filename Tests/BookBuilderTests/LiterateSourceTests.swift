@@ -35,6 +35,12 @@ struct LiterateSourceTests {
     #expect(source.declarations == [10...13])
   }
 
+  @Test func adjacentProseBlocksStaySeparateParagraphs() throws {
+    // A heading that opens a second block must not run into the first one's last line.
+    let source = try LiterateSource("/*:\nLast line.\n*/\n/*:\n## Heading\n*/\nlet x = 1")
+    #expect(source.cells[0] == .prose("Last line.\n\n## Heading", lines: 1...6))
+  }
+
   @Test func placesOutputUnderTheCellThatPrintedIt() throws {
     let source = try LiterateSource(chapter)
     var regions = Regions()

@@ -207,7 +207,7 @@ struct WorldTests {
   @Test func digitDocuments() throws {
     let digits = try Digits.load(from: repositoryRoot + "/Data/digits.csv")
     let document = digits.labelDocument(5)
-    #expect(document.transcript == "the digit \(digits.labels[5]) <image>")
+    #expect(document.transcript == "the digit \(digits.labels[5]) [image 1]")
     var g = SeededGenerator(seed: 3)
     let story = digits.countingStory(using: &g)
     #expect(story.images.count == 3 && story.images[0].width == 32)
