@@ -405,6 +405,13 @@ for (epoch, record) in mlpRecords.enumerated() where (epoch + 1) % (mlpEpochs / 
 }
 showTiming("MLP training, \(mlpEpochs) epochs", seconds: mlpSeconds)
 /*:
+Early on, the training loss is *above* the validation loss, the opposite of what one
+expects from a model that has seen the training digits. It is a matter of timing: the
+training loss of an epoch is the mean over its batches, taken while the weights were
+still improving (the first batches of epoch 2 meet the weights of the end of epoch 1),
+while the validation loss is measured once, with the weights at the end of the epoch.
+As learning slows, the two trade places and the usual small gap opens.
+
 Now a small convolutional network. The digits are resampled to 16×16 (bilinearly),
 so that three 3×3 convolutions, two of them with stride 2, have room to work:
 16×16 → 16×16 → 8×8 → 4×4, with 16, 32 and 32 channels, then one linear layer. It

@@ -54,7 +54,7 @@ The paper's model and ours, part by part:
 | part | MM-Interleaved (paper, authors' code) | MMI-Tiny (this book) |
 |---|---|---|
 | images | 224² in, 512² out (latent diffusion) | 32² RGB in and out (pixel diffusion) |
-| image encoder | CLIP ViT-L/14, frozen, + ViT-Adapter | ViT, 4×4 patches, width 64, 4 layers |
+| image encoder | CLIP ViT-L/14 (frozen), ViT-Adapter | ViT: patch 4, width 64, 4 layers |
 | multi-scale maps | 4 maps, 1024 channels | 16², 8², 4² at 64 channels |
 | visual tokens per image | 64 (a Q-Former) | 8 (a Perceiver Resampler) |
 | language model | Vicuna-13B, 40 layers | LLaMA-style, width 128, 4 layers |

@@ -158,6 +158,26 @@ var testRandom = SeededGenerator(seed: 401)
 let testing = tokenPool(320, encoder: encoder, using: &testRandom)
 show("encoded", training.answers.count, "training and", testing.answers.count,
      "held-out scenes")
+/*:
+Five arms learn the same three questions from the same scenes: resamplers with
+K = 8, 16, 32 and 64 tokens, each followed by its probe, and a reference probe on all
+64 ViT tokens without any resampler. The full run (800 steps per arm, on Chapter 3's
+fully trained encoder) measured:
+
+@fullrun(ch04-probes)
+
+Read it column by column. The coarse questions survive any K. The exact cell does not
+depend on K at all: the probes on 8, 16, 32 and 64 resampled tokens all stay a few
+points above chance, while the probe on the 64 ViT tokens themselves does several
+times better. So what loses *where* is not the number of tokens but the resampling:
+64 resampled tokens are as blind to the exact cell as 8 (a likely reason: each latent
+is a softmax-weighted mix over the whole image, which a linear probe cannot undo).
+More tokens would not buy the detail back; reading the feature maps directly does.
+That is why Chapter 5 keeps K = 8 and adds the Synchronizer, which reads the detail
+straight from the feature maps whenever a token asks for it.
+
+The same arms in the quick run, what your laptop shows in seconds:
+*/
 
 let steps = chapter.size(quick: 60, full: 800)
 var results: [(name: String, tokens: Int?, accuracy: [Double])] = []
@@ -195,38 +215,27 @@ let probeRows = results.map { [$0.name] + $0.accuracy.map(percent) }
 showTable(probeHeader, probeRows)
 try chapter.recordFullRun("probes", markdownTable(probeHeader, probeRows))
 /*:
-The table is this run's. What to look for: whether the coarse columns stay level as K
-shrinks, and whether the fine column, the exact cell, falls below the reference that
-reads all 64 ViT tokens. The quick run's probes see a barely trained encoder for a few
-dozen steps and sit near chance; the full run (`--full`, with the fully trained
-encoder of Chapter 3) is the one to read, and it records its table for the book:
-
-@fullrun(ch04-probes)
-
-Read the full run's table column by column. The coarse questions survive any K. The
-exact cell does not depend on K at all: the probes on 8, 16, 32 and 64 resampled tokens
-all stay a few points above chance, while the probe on the 64 ViT tokens themselves
-does several times better. So what loses *where* is not the number of tokens but the
-resampling: 64 resampled tokens are as blind to the exact cell as 8 (a likely reason:
-each latent is a softmax-weighted mix over the whole image, which a linear probe cannot
-undo). More tokens would not buy the detail back; reading the feature maps
-directly does. That is why Chapter 5 keeps K = 8 and adds the Synchronizer, which
-reads the detail straight from the feature maps whenever a token asks for it.
+The quick run's probes above see a barely trained encoder for a few dozen steps and
+sit near chance on the hard column; on a laptop they show in seconds that the
+experiment runs, not what it finds. What to look for in the full run's table: whether
+the coarse columns stay level as K shrinks, and whether the fine column falls below
+the reference that reads all 64 ViT tokens.
 */
 let accuracyChart = bottleneckChart(results)
 try accuracyChart.save(to: chapter.figurePath("bottleneck"))
 if let path = chapter.fullRunFigurePath("bottleneck") {
   try accuracyChart.save(to: path)
   try chapter.recordFullRun("bottleneck", """
-    ![The same figure from the full run.](\(path)){width=90%}
+    ![Held-out accuracy of linear probes on K resampled tokens in the full run, for two
+    coarse questions and one fine one.](\(path)){width=90%}
     """)
 }
 /*:
-![Held-out accuracy of linear probes on K resampled tokens, for two coarse questions
-and one fine one. The table above also gives the 64-token reference and chance. The
-numbers are in `Figures/ch04-bottleneck.csv`.](Figures/ch04-bottleneck.png){width=90%}
-
 @fullrun(ch04-bottleneck)
+
+![The same in the quick run. The tables above also give the 64-token reference and
+chance; the numbers are in
+`Figures/ch04-bottleneck.csv`.](Figures/ch04-bottleneck.png){width=90%}
 
 ## Summary
 

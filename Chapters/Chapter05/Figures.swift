@@ -122,3 +122,76 @@ func samplingFigure(
   return canvas
 }
 
+
+/// One token's reading by an MMFS layer, head 1: a column per image and a row per
+/// level, each map's cells drawn as a grid with the sampling points as dots (area ∝
+/// weight), and under each map the weight of its null slot. Images the token may not
+/// see are greyed. `pattern` is the layer's `samplingPattern` for one token
+/// (locations [1, 1, N, h, P, 2], weights [1, 1, h, N, L, P + 1]).
+func synchronizerFigure(
+  _ pattern: (locations: Tensor, weights: Tensor), visible: [Bool], recency: [Int],
+  sizes: [Int]
+) -> Canvas {
+  let (n, l) = (pattern.weights.shape[3], pattern.weights.shape[4])
+  let (p, h) = (pattern.weights.shape[5] - 1, pattern.weights.shape[2])
+  let (side, gapX, gapY, left, top) = (190, 80, 76, 110, 110)
+  var canvas = Canvas(width: left + n * (side + gapX) - 40,
+                      height: top + l * (side + gapY))
+  let title = "one softmax over \(n) images × \(l) levels × (\(p) points + null)"
+  canvas.label(title, x: canvas.width / 2, y: 14, scale: 2)
+  for image in 0..<n {
+    let x0 = left + image * (side + gapX)
+    let name = visible[image] ? "image \(image + 1): recency \(recency[image])"
+      : "image \(image + 1): not yet seen"
+    canvas.label(name, x: x0 + side / 2, y: 60)
+    for level in 0..<l {
+      let y0 = top + level * (side + gapY)
+      if image == 0 {
+        canvas.label("\(sizes[level])×\(sizes[level])", x: 50, y: y0 + side / 2 - 7)
+      }
+      canvas.fill(x: x0, y: y0, width: side, height: side,
+                  visible[image] ? .white : .lightGrey)
+      for k in 0...sizes[level] {  // the map's cells
+        let offset = k * side / sizes[level]
+        canvas.fill(x: x0 + offset, y: y0, width: 1, height: side, Color(200, 200, 200))
+        canvas.fill(x: x0, y: y0 + offset, width: side, height: 1, Color(200, 200, 200))
+      }
+      canvas.line(from: (Double(x0 + side / 2 - 6), Double(y0 + side / 2)),
+                  to: (Double(x0 + side / 2 + 6), Double(y0 + side / 2)), .black)
+      canvas.line(from: (Double(x0 + side / 2), Double(y0 + side / 2 - 6)),
+                  to: (Double(x0 + side / 2), Double(y0 + side / 2 + 6)), .black)
+      let weightBase = (image * l + level) * (p + 1)  // head 0
+      for point in 0..<p {
+        let location = (image * h * p + point) * 2  // head 0
+        let u = pattern.locations.data[location]
+        let v = pattern.locations.data[location + 1]
+        let weight = Double(pattern.weights.data[weightBase + point])
+        guard visible[image] else { continue }
+        canvas.dot(x: Double(x0) + Double(u) * Double(side),
+                   y: Double(y0) + Double(v) * Double(side),
+                   radius: 2 + 30 * weight.squareRoot(), Color.palette[3])
+      }
+      let pointsWeight = pattern.weights.data[weightBase..<(weightBase + p)].reduce(0, +)
+      let null = pattern.weights.data[weightBase + p]
+      canvas.label("points \(formatted(pointsWeight, significantDigits: 2))",
+                   x: x0 + side / 2, y: y0 + side + 8, .grey)
+      canvas.label("null \(formatted(null, significantDigits: 2))",
+                   x: x0 + side / 2, y: y0 + side + 28, .grey)
+    }
+  }
+  return canvas
+}
+
+/// `synchronizerFigure` for one random token of a freshly made MMI-Tiny layer that has
+/// seen two images (recency 2 and 1) and not yet a third.
+func freshSynchronizerFigure() -> Canvas {
+  var random = SeededGenerator(seed: 51)
+  let layer = MultiModalFeatureSynchronizer(using: &random)
+  let token = Tensor.normal([1, 1, 128], using: &random)  // [B, T, Cq]
+  let visible = [true, true, false]
+  let pattern = layer.samplingPattern(
+    token, reference: Tensor(shape: [1, 1, 2], data: [0.5, 0.5]), images: 3,
+    visible: visible)
+  return synchronizerFigure(pattern, visible: visible, recency: [2, 1, 0],
+                            sizes: [16, 8, 4])
+}

@@ -148,3 +148,27 @@ func timeLayers(
   try chart.save(to: path)
   return rows
 }
+
+/// The Synchronizer of the chapter's worked example: one head, two levels, one point,
+/// one channel; queries and recency contribute nothing, the point's logits are 1
+/// (level 1) and 0.5 (level 2), its offset two base-grid cells to the right, and the
+/// value and output projections pass their input through.
+func workedExampleSynchronizer() -> MultiModalFeatureSynchronizer {
+  var configuration = SynchronizerConfiguration()
+  (configuration.queryWidth, configuration.valueWidth) = (2, 1)
+  (configuration.attentionWidth, configuration.outputWidth) = (1, 1)
+  (configuration.heads, configuration.levels, configuration.points) = (1, 2, 1)
+  var random = SeededGenerator(seed: 0)
+  let layer = MultiModalFeatureSynchronizer(configuration, using: &random)
+  layer.queryProjection.weight.assign([0, 0, 0, 0])
+  layer.queryProjection.bias!.assign([0, 0])
+  layer.recency.table.assign([Float](repeating: 0, count: layer.recency.table.count))
+  layer.samplingOffsets.bias!.assign([2, 0])  // (Δx, Δy) in cells of 1/16
+  layer.attentionLogits.weight.assign([Float](repeating: 0, count: 8))
+  layer.attentionLogits.bias!.assign([1, 0, 0.5, 0])  // level 1: point, null; level 2
+  layer.valueProjection.weight.assign([1])
+  layer.valueProjection.bias!.assign([0])
+  layer.outputProjection.weight.assign([1])
+  layer.outputProjection.bias!.assign([0])
+  return layer
+}

@@ -195,3 +195,74 @@ func timed<T>(_ body: () -> T) -> (T, Double) {
   let seconds = secondsTaken { result = body() }
   return (result!, seconds)
 }
+
+/// The U-Net as a U: the way down on the left, the middle at the bottom, the way up on
+/// the right, skip connections across, and a marker where Chapter 8's MMFS features
+/// enter (every skip and the middle). `shapes` are the hook's shapes from a real pass,
+/// skips from fine to coarse and then the middle; `sizes` and `channels` per level.
+func unetFigure(shapes: [[Int]], sizes: [Int], channels: [Int], imageChannels: Int)
+  -> Canvas {
+  var canvas = Canvas(width: 1300, height: 720)
+  canvas.label("MMI-Tiny's U-Net and where MMFS enters", x: 650, y: 12, scale: 3)
+  let (boxWidth, boxHeight) = (300, 84)
+  let (leftX, rightX) = (40, 960)
+  func levelY(_ level: Int) -> Int { 130 + level * 150 }
+  let (block, attention) = (Color.white.mixed(with: Color.palette[5], 0.22),
+                            Color.white.mixed(with: Color.palette[4], 0.3))
+  let hook = Color.palette[2]
+  canvas.box(["input: x_t", "\(imageChannels) × \(sizes[0])², 3×3 conv"],
+             x: leftX, y: 50, width: boxWidth, height: 56)
+  canvas.box(["output: predicted noise", "norm, SiLU, 3×3 conv"],
+             x: rightX, y: 50, width: boxWidth, height: 56)
+  for level in sizes.indices {
+    let y = levelY(level)
+    let withAttention = level > 0
+    let title = withAttention ? "res block + cross-attn" : "res block"
+    let note = "\(sizes[level])², \(channels[level]) channels"
+    canvas.box([title, note], x: leftX, y: y, width: boxWidth, height: boxHeight,
+               background: withAttention ? attention : block)
+    canvas.box([title, note], x: rightX, y: y, width: boxWidth, height: boxHeight,
+               background: withAttention ? attention : block)
+    // The skip connection, with the hook on it.
+    let skipY = y + boxHeight / 2
+    canvas.arrow([(leftX + boxWidth, skipY), (rightX, skipY)])
+    hookMarker(&canvas, x: 650, y: skipY, hook)
+    canvas.label("skip \(level): \(shapes[level])", x: 650, y: skipY + 16, .grey)
+    if level + 1 < sizes.count {
+      canvas.arrow([(leftX + 80, y + boxHeight), (leftX + 80, levelY(level + 1))])
+      canvas.label("downsample", x: leftX + 90, y: y + boxHeight + 24, .grey,
+                   centred: false)
+      canvas.arrow([(rightX + 80, levelY(level + 1)), (rightX + 80, y + boxHeight)])
+      canvas.label("upsample ×2", x: rightX + 90, y: y + boxHeight + 24, .grey,
+                   centred: false)
+    }
+  }
+  canvas.arrow([(leftX + 80, 106), (leftX + 80, levelY(0))])
+  canvas.arrow([(rightX + 80, levelY(0)), (rightX + 80, 106)])
+  // The middle block, below the coarsest level.
+  let last = sizes.count - 1
+  let middleY = levelY(last) + 150
+  canvas.box(["middle: res, cross-attn, res",
+              "\(sizes[last])², \(channels[last]) channels"],
+             x: 450, y: middleY, width: 400, height: boxHeight, background: attention)
+  canvas.arrow([(leftX + 150, levelY(last) + boxHeight), (leftX + 150, middleY + 42),
+                (450, middleY + 42)])
+  canvas.arrow([(850, middleY + 42), (rightX + 150, middleY + 42),
+                (rightX + 150, levelY(last) + boxHeight)])
+  hookMarker(&canvas, x: 980, y: middleY + 42, hook)
+  canvas.label("middle: \(shapes[last + 1])", x: 980, y: middleY + 58, .grey)
+  // The legend.
+  hookMarker(&canvas, x: 470, y: 70, hook)
+  canvas.label("MMFS enters here (Chapter 8)", x: 490, y: 63, centred: false)
+  canvas.label("every res block adds the time embedding; cross-attn reads the condition",
+               x: 650, y: 700, .grey)
+  return canvas
+}
+
+/// A diamond marking a hook site.
+func hookMarker(_ canvas: inout Canvas, x: Int, y: Int, _ color: Color) {
+  for dy in -12...12 {
+    let half = 12 - abs(dy)
+    canvas.fill(x: x - half, y: y + dy, width: 2 * half + 1, height: 1, color)
+  }
+}

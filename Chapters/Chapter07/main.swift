@@ -141,12 +141,18 @@ In code:
 
 ## The U-Net
 
-$\varepsilon_\theta$ is a U-Net (Ronneberger et al., 2015, as DDPM adapted it): convolutions that
-halve the resolution on the way down and double it on the way up, with each level's
-features on the way down handed across ("skip connections") to the same level on the
-way up, so the fine detail lost in the coarse middle comes back. MMI-Tiny's has three
-levels (32², 16², 8² at 32, 64, 64 channels) and a middle block at 8². Four parts
-make it.
+$\varepsilon_\theta$ is a U-Net (Ronneberger et al., 2015, as DDPM adapted it):
+convolutions that halve the resolution on the way down and double it on the way up, with
+each level's features on the way down handed across ("skip connections") to the same
+level on the way up, so the fine detail lost in the coarse middle comes back. MMI-Tiny's
+has three levels (32², 16², 8² at 32, 64, 64 channels) and a middle block at 8²:
+
+![The U-Net of this chapter (one channel for grey digits; Chapter 8's has three). The
+shapes on the skip connections are the ones a pass over two images shows below,
+[B, C, H, W]; the diamonds mark where Chapter 8 adds MMFS
+features.](Figures/ch07-unet.png){width=95%}
+
+Four parts make it.
 
 The *timestep* enters as a sinusoidal code, Transformer-style, through a small MLP:
 
@@ -202,15 +208,19 @@ var modelRandom = SeededGenerator(seed: 702)
 let unet = UNet(configuration, using: &modelRandom)
 let prompt = DigitPrompt(width: configuration.contextWidth, using: &modelRandom)
 let diffusion = DiffusionModel(net: unet, schedule: schedule, nullCondition: prompt.null)
-var siteShapes: [String] = []
+var siteShapes: [String] = [], hookShapes: [[Int]] = []
 let probeOutput = withoutGradient {
   unet(schedule.noised(cleanExamples.sliced(axis: 0, 0..<2), at: [50, 150],
                        noise: sharedNoise.sliced(axis: 0, 0..<2)),
        timesteps: [50, 150], context: prompt([0, 1])) { site, features in
     siteShapes.append("\(site): \(features.shape)")
+    hookShapes.append(features.shape)
     return features
   }
 }
+try unetFigure(shapes: hookShapes, sizes: [32, 16, 8], channels: configuration.channels,
+               imageChannels: configuration.imageChannels)
+  .writePNG(to: chapter.figurePath("unet"))
 show("input x_t: [2, 1, 32, 32]; condition:", prompt([0, 1]).shape)
 for line in siteShapes { show("  hook at", line) }
 show("predicted noise:", probeOutput.shape)
@@ -614,7 +624,8 @@ the prompt is followed, trading some realism for certainty.
    before it?
 2. What goes wrong at sampling time if $\bar\alpha_T$ is not close to 0?
 3. Why does the U-Net need to know $t$? What could it not do without it?
-4. The loss predicts $\varepsilon$ rather than $x_0$. What would a perfect ε-predictor let us
+4. The loss predicts $\varepsilon$ rather than $x_0$. What would a perfect
+   $\varepsilon$-predictor let us
    compute, and how?
 5. Why is the DDPM posterior variance $\tilde\beta_t$ smaller than $\beta_t$?
 6. DDIM uses the same trained network as DDPM. What does it change, and why is that

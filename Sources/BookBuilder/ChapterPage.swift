@@ -75,8 +75,10 @@ struct ChapterPage {
   /// Prose with `@code(name)` lines replaced by the named region of library code.
   mutating func prose(_ text: String, regions: Regions) throws -> String {
     var lines: [String] = []
+    var afterFullRun = false  // only blank lines since the last @fullrun
     for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
       let trimmed = String(line).trimmed
+      defer { if !trimmed.isEmpty { afterFullRun = trimmed.hasPrefix("@fullrun(") } }
       if trimmed.hasPrefix("@code("), trimmed.hasSuffix(")") {
         let name = String(trimmed.dropFirst(6).dropLast())
         guard let region = regions.byName[name] else {
@@ -86,7 +88,9 @@ struct ChapterPage {
         lines.append(
           "::: {.listing}\n*\(region.file)*\n:::\n\n```swift\n\(region.code)\n```")
       } else if trimmed.hasPrefix("@fullrun("), trimmed.hasSuffix(")") {
-        lines.append(try fullRunRecord(String(trimmed.dropFirst(9).dropLast())))
+        lines.append(
+          try fullRunRecord(
+            String(trimmed.dropFirst(9).dropLast()), introduced: !afterFullRun))
       } else {
         lines.append(String(line))
         figures += figureReferences(in: String(line))
@@ -96,9 +100,12 @@ struct ChapterPage {
   }
 
   /// The text a full run recorded as `Results/name.md` (see `Chapter.recordFullRun`),
-  /// introduced as such. Its figures must exist, but are not rewritten by the quick run
-  /// that builds the book.
-  func fullRunRecord(_ name: String, in folder: String = "Results") throws -> String {
+  /// introduced as such unless it directly follows another record (`introduced`
+  /// false). Its figures must exist, but are not rewritten by the quick run that builds
+  /// the book.
+  func fullRunRecord(
+    _ name: String, in folder: String = "Results", introduced: Bool = true
+  ) throws -> String {
     let path = "\(folder)/\(name).md"
     let chapter = "Chapter" + name.dropFirst(2).prefix(2)
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
@@ -112,6 +119,7 @@ struct ChapterPage {
         "@fullrun(\(name)) shows \(figure), which is missing; record it with "
           + "`swift run -c release \(chapter) --full` and commit it")
     }
+    guard introduced else { return text }
     return "**From the full run** (`\(chapter) --full`, recorded in `\(path)`):\n\n"
       + text
   }

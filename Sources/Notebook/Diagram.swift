@@ -76,8 +76,8 @@ extension Canvas {
     for s in stride(from: 0.0, through: size, by: 0.5) {
       let width = half * (1 - s / size)
       let cx = Double(tip.0) - ux * (size - s), cy = Double(tip.1) - uy * (size - s)
-      line(from: (cx - uy * width, cy + ux * width), to: (cx + uy * width, cy - ux * width),
-           thickness: 1.5, color)
+      line(from: (cx - uy * width, cy + ux * width),
+           to: (cx + uy * width, cy - ux * width), thickness: 1.5, color)
     }
   }
 }

@@ -116,6 +116,16 @@ struct LiterateSourceTests {
     }
   }
 
+  @Test func consecutiveFullRunRecordsShareOneHeading() throws {
+    // Uses the repository's own Results/ (the tests run from the package root).
+    var page = try ChapterPage(
+      source: try LiterateSource(chapter), transcript: "", chapter: "Test")
+    let text = try page.prose(
+      "@fullrun(ch04-probes)\n\n@fullrun(ch04-bottleneck)\n\nProse.\n\n"
+        + "@fullrun(ch04-probes)", regions: Regions())
+    #expect(text.components(separatedBy: "**From the full run**").count - 1 == 2)
+  }
+
   @Test func regionErrors() {
     var regions = Regions()
     #expect(throws: BookError.self) {
