@@ -151,6 +151,15 @@ y.backward()
 show("y = x·x + x at x = 3:  dy/dx = \(rounded: x.grad)",
      " (2x + 1 = \(rounded: 2 * x.value + 1))")
 /*:
+Why run the chain rule backwards? It could also run forwards: seed one input with
+derivative 1, and carry "how much does this value move when that input moves" along
+with every value, from the inputs to the output. That is *forward mode*, and one pass
+gives the derivative of every output with respect to *one* input. Reverse mode, what
+we built, gives the derivative of *one* output with respect to *every* input in one
+backward pass. Training has one output, the loss, and millions of inputs, the
+parameters: forward mode would need a pass per parameter, reverse mode one pass in
+all, at the price of remembering the graph until the backward pass has used it.
+
 ## From numbers to tensors
 
 One node per number would be hopelessly slow for a network with a million
@@ -681,14 +690,18 @@ Each exercise has a stub in `Chapters/Chapter01/Exercises.swift`. Fill it in, th
 check it with `swift run -c release Chapter01 --check-exercise N`. Solutions are in
 `Exercises/Solutions/Chapter01.swift`.
 
-1. **Softplus.** Write `softplus(x) = log(1 + eˣ)` as one elementwise operation with
-   its derivative (use `Tensor.map`). Keep it finite for x = ±100.
-2. **Log-sum-exp.** Write `logSumExp(x, axis:)` from the library's operations (max,
-   subtraction, exp, sum, log) so that it is exact for logits near 1000, and let
-   autograd find its gradient.
-3. **Broadcasting backward.** Write the function that sums a gradient of one shape
-   down to a shape that broadcasts to it (what `sumToShape` does), on plain arrays.
-4. **A new loss.** Write the mean absolute error |prediction − target| averaged over
-   all elements, from library operations, and explain in a comment what its gradient
-   is where prediction = target.
+The exercises climb: a warm-up that uses the chapter's tools as they are, then
+exercises that implement a piece the chapter describes, then one that extends it.
+
+1. **Softplus** (warm-up). Write `softplus(x) = log(1 + eˣ)` as one elementwise
+   operation with its derivative (use `Tensor.map`). Keep it finite for x = ±100.
+2. **Log-sum-exp** (implement). Write `logSumExp(x, axis:)` from the library's
+   operations (max, subtraction, exp, sum, log) so that it is exact for logits near
+   1000, and let autograd find its gradient.
+3. **Broadcasting backward** (implement). Write the function that sums a gradient of one
+   shape down to a shape that broadcasts to it (what `sumToShape` does), on plain
+   arrays.
+4. **A new loss** (extend). Write the mean absolute error |prediction − target| averaged
+   over all elements, from library operations, and explain in a comment what its
+   gradient is where prediction = target.
 */

@@ -549,12 +549,14 @@ Stubs are in `Chapters/Chapter02/Exercises.swift`; check an answer with
 `swift run -c release Chapter02 --check-exercise N`. Solutions are in
 `Exercises/Solutions/Chapter02.swift`.
 
-1. **Momentum by hand.** Write one step of SGD with momentum on plain arrays; the
-   checker compares three steps with the library's `SGD`.
-2. **Max pooling.** Write 2×2 max pooling of [B, C, H, W] tensors with `reshaped`,
-   `permuted` and `max`, so that autograd gives its gradient.
-3. **The Transformer's schedule.** Write the inverse-square-root learning-rate schedule
-   of Vaswani et al.: rising linearly for `warmup` steps, then falling as 1/√step.
-4. **Layer normalisation from scratch.** Normalise the last axis to mean 0 and variance 1
-   without using `LayerNorm`.
+1. **Momentum by hand** (warm-up). Write one step of SGD with momentum on plain arrays;
+   the checker compares three steps with the library's `SGD`.
+2. **Max pooling** (implement). Write 2×2 max pooling of [B, C, H, W] tensors with
+   `reshaped`, `permuted` and `max`, so that autograd gives its gradient.
+3. **The Transformer's schedule** (implement). Write the inverse-square-root
+   learning-rate schedule of Vaswani et al.: rising linearly for `warmup` steps, then
+   falling as 1/√step.
+4. **Layer normalisation from scratch** (extend). Normalise the last axis to mean 0 and
+   variance 1 (the equation of this chapter's normalisation section, without gain and
+   bias, $\epsilon = 10^{-5}$) without using `LayerNorm`.
 */

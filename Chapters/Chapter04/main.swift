@@ -264,8 +264,22 @@ Stubs are in `Chapters/Chapter04/Exercises.swift`; check an answer with
 `swift run -c release Chapter04 --check-exercise N`. Solutions are in
 `Exercises/Solutions/Chapter04.swift`.
 
-1. **Counting parameters.** Write the number of parameters of a Perceiver Resampler
-   with K latents of width C and L layers, and check it against the library's count.
-2. **A bottleneck with nothing to learn.** Average groups of consecutive tokens down to
-   K; then put it in the experiment in place of the resampler and compare.
+1. **Counting parameters** (warm-up). Write the number of parameters of a Perceiver
+   Resampler with K latents of width C and L layers (the K×C latents; per layer a
+   LayerNorm for the latents and one for the image tokens, attention with four C×C
+   projections and their biases, and Chapter 3's feed-forward block C → 4C → C with its
+   LayerNorm; a final LayerNorm; count every weight, bias and gain), and check it
+   against the library's count.
+2. **A bottleneck with nothing to learn** (implement, then extend). Average groups of
+   N/K consecutive tokens down to K; then put it in the experiment in place of the
+   resampler and compare.
+
+**Project: is it the softmax?** The table says the resampling, not K, loses the exact
+cell, and suggests why: every latent is a softmax-weighted mix over the whole image.
+Test it: give the resampler's latents a fixed 2-D position each (a grid of K points)
+and add to their attention scores a term that falls with the distance to that point,
+so that each latent reads mostly its own neighbourhood. What to expect if the
+explanation is right: at K = 64 (one latent per ViT token) the exact cell should climb
+towards the 25 % of the plain ViT tokens; at K = 8 it cannot, since eight
+neighbourhoods cannot name 36 cells.
 */

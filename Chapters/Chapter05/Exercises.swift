@@ -26,7 +26,9 @@ func exerciseBilinearTaps(_ height: Int, _ width: Int, _ x: Float, _ y: Float)
 }
 
 /// Exercise 4: the image mask of a packed sequence of T tokens, from where documents
-/// and images start: [T, N] row-major over the N images in order.
+/// and images start: [T, N] row-major over the N images in order. An image starts at
+/// its first token; token t sees image j when both are in the same document and j
+/// starts at or before t.
 func exerciseImageMask(_ isDocumentStart: [Bool], _ isImageStart: [Bool]) -> [Bool]? {
   return nil
 }

@@ -520,15 +520,28 @@ Stubs are in `Chapters/Chapter05/Exercises.swift`; check an answer with
 `swift run -c release Chapter05 --check-exercise N`. Solutions are in
 `Exercises/Solutions/Chapter05.swift`.
 
-1. **Recency.** From the row of images a token sees, compute each image's recency index
-   (1 for the most recent seen image), the input of MMFS's recency embedding.
-2. **The null slot.** Write the normalisation MMFS's null slots amount to:
+1. **Recency** (warm-up). From the row of images a token sees, compute each image's
+   recency index (1 for the most recent seen image), the input of MMFS's recency
+   embedding.
+2. **The null slot** (implement). Write the normalisation MMFS's null slots amount to:
    e^s / (1 + Σ e^s), stable for large logits. Why does it let a token attend to
    nothing?
-3. **Bilinear taps.** For a map of H×W pixels and a normalised location (x, y), list
-   the pixels `bilinearSample` reads and their weights. Where do the weights of the
-   taps outside the map go?
-4. **The image mask.** From where documents and images start in a packed sequence,
-   build the [T, N] mask of which images each token may see. Which two mistakes would
-   let a token see an image it should not?
+3. **Bilinear taps** (implement). For a map of H×W pixels and a normalised location
+   (x, y), list the pixels `bilinearSample` reads and their weights. Where do the
+   weights of the taps outside the map go?
+4. **The image mask** (extend). From where documents and images start in a packed
+   sequence, build the [T, N] mask of which images each token may see. An image *starts*
+   at its first token (in Chapter 8, its first `<image>` slot); a token sees image j
+   when both are in the same document and j starts at or before the token, so an image's
+   own slots see it. Which two mistakes would let a token see an image it should not?
+
+**Project: ablate the Synchronizer.** The cell experiment of this chapter makes three
+ablations cheap, each one change to `MultiModalFeatureSynchronizer`: (a) remove the
+null slots; (b) give every level its own offsets (Deformable DETR's L·P per head);
+(c) one point per head instead of four. Run the cell experiment (`--full`) for each.
+What to expect: (a) changes little here, since the token always sees the one image it
+asks about (the null slot matters when the answer is in no image, or for tokens that
+see none); (b) costs parameters and, at this size, should not help, which is upstream's
+reason for sharing; (c) should cost accuracy, since a head must then commit to one
+place before it knows the scene.
 */

@@ -97,7 +97,7 @@ show("last merges:", (1...6).map { tokenizer.piece(tokenizer.vocabularySize - $0
   .joined(separator: " "))
 let example = heldOutDocuments[0]
 let exampleIds = tokenizer.encode(example)
-show(exampleIds.map { tokenizer.piece($0) }.joined(separator: "|"))
+for line in tokenLines(exampleIds.map { tokenizer.piece($0) }) { show(line) }
 let heldOutBytes = heldOutDocuments.map { $0.utf8.count }.reduce(0, +)
 let heldOutTokens = heldOutDocuments.map { tokenizer.encode($0).count }.reduce(0, +)
 show("held-out text:", heldOutBytes, "bytes →", heldOutTokens, "tokens,",
@@ -172,9 +172,25 @@ so.](Figures/ch06-rope.png){width=80%}
 LLaMA (Touvron et al., 2023) is a pre-norm Transformer decoder with three changes
 that Vicuna inherits: RMSNorm instead of LayerNorm (Chapter 2: no mean subtraction,
 no bias), rotary embeddings in attention, and a SwiGLU feed-forward block. None of its
-projections has a bias.
+projections has a bias. Attention is Chapter 2's, with the causal mask and with RoPE
+turning queries and keys before their dot product:
 
 @code(llama-attention)
+
+The feed-forward block replaces Chapter 3's "widen, GELU, narrow" by a *gated* one
+(Shazeer, 2020). Two projections widen the token; one of them passes through SiLU and
+then multiplies the other, unit by unit, before the third narrows the result:
+
+$$\mathrm{SwiGLU}(x) = W_{\text{down}}\bigl(\mathrm{SiLU}(W_{\text{gate}}\,x)
+\odot W_{\text{up}}\,x\bigr).$$
+
+In a ReLU or GELU block each hidden unit applies a fixed curve to one projection of
+the input, so how much of it passes depends on that projection alone. Here the gate is
+a second, learned projection: one direction of the input decides how much of another
+passes, a product of two functions of $x$ that a single curve cannot express. To keep
+the parameter count of a 4× block with three matrices instead of two, LLaMA sizes the
+hidden layer at about $\tfrac{8}{3}$ of the width; ours is 352 for width 128 (that
+ratio, rounded up to a multiple of 32).
 
 @code(swiglu)
 
@@ -539,12 +555,21 @@ Stubs are in `Chapters/Chapter06/Exercises.swift`; check an answer with
 `swift run -c release Chapter06 --check-exercise N`. Solutions are in
 `Exercises/Solutions/Chapter06.swift`.
 
-1. **One merge.** Given words as id sequences with their counts, find the pair BPE
-   merges next (most frequent, ties to the smaller pair).
-2. **Nucleus.** Given probabilities, keep the smallest set of most likely tokens whose
-   total reaches p, and renormalise.
-3. **RoPE by hand.** Turn one head vector for position p with plain loops, and check
-   it against `RotaryEmbedding`.
-4. **The loss mask.** From a conversation's tokens and which of them are answers,
-   build the inputs and next-token targets with −1 where the loss must not look.
+1. **One merge** (warm-up). Given words as id sequences with their counts, find the pair
+   BPE merges next (most frequent, ties to the smaller pair).
+2. **Nucleus** (implement). Given probabilities, keep the smallest set of most likely
+   tokens whose total reaches p, and renormalise.
+3. **RoPE by hand** (implement). Turn one head vector for position p with plain loops,
+   and check it against `RotaryEmbedding`.
+4. **The loss mask** (extend). From a conversation's tokens and which of them are
+   answers, build the inputs and next-token targets with −1 where the loss must not
+   look.
+
+**Project: unbias the pair questions.** "Above" and "left of" are biased because the
+world always names the earlier object of a pair first (the last section). Make the
+question generator shuffle each pair, retrain (`--full`), and read the two rows again.
+What to expect: the blind answer drops towards 50 % on both, and the model's score on
+"above", today 100 % for free, shows what it can actually read from the inventory's
+cells; whether it then beats the blind answer by as much as on "left of" is the
+experiment's question.
 */

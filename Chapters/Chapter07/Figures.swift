@@ -113,11 +113,13 @@ func perDigitRows(asked: [Int], read: [Int], names: [String]) -> [[String]] {
 /// The sheet of samples, `perClass` per digit in rows, captioned with the judge's
 /// reading where it differs.
 func sampleSheet(_ samples: Tensor, asked: [Int], read: [Int], perClass: Int) -> Canvas {
-  let columns = min(perClass, 10)
-  let shown = (0..<10).flatMap { d in (0..<columns).map { d * perClass + $0 } }
+  let perDigit = min(perClass, 10)
+  let shown = (0..<10).flatMap { d in (0..<perDigit).map { d * perClass + $0 } }
+  // One sample per digit: one row of ten (a column of ten would run down a page).
   return Canvas.imageSheet(
     shown.map { pictures(samples.sliced(axis: 0, $0..<($0 + 1)))[0] },
-    width: 32, height: 32, columns: columns, zoom: 2,
+    width: 32, height: 32, columns: perDigit == 1 ? 10 : perDigit,
+    zoom: perDigit == 1 ? 3 : 2,
     captions: shown.map { read[$0] == asked[$0] ? "" : "\(read[$0])?" })
 }
 
@@ -165,7 +167,7 @@ func saveGuidanceFigures(
 ) throws {
   let sheet = Canvas.imageSheet(
     images, width: 32, height: 32, columns: 10, zoom: 2,
-    captions: scales.flatMap { w in (0..<10).map { _ in "w=\(formatted(w))" } })
+    rowLabels: scales.map { "w = \(formatted($0))" })
   try sheet.writePNG(to: chapter.figurePath("guidance"))
   var chart = LineChart(title: "Guidance: following the prompt",
                         xLabel: "guidance scale w", yLabel: "% classified as asked")

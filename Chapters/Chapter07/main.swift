@@ -164,7 +164,11 @@ the time embedding added to every pixel in between:
 @code(residual-block)
 
 At 16² and 8², every pixel cross-attends to the condition tokens, which is how the
-text reaches the image (in MM-Interleaved, the language model's states):
+text reaches the image (in MM-Interleaved, the language model's states). Not at 32²:
+there are four times as many pixels, so cross-attention would cost four times as much
+for the level whose job is fine texture, while what a prompt decides (which digit,
+roughly where its strokes go) is settled at the coarse levels. (SDXL makes the same
+choice at its finest level; Stable Diffusion 2.1 pays for attention there.)
 
 @code(condition-attention)
 
@@ -322,12 +326,7 @@ try saveTrainingFigures(
     + "\(formattedDuration(trainingSeconds)) (\(speed) images/s); the loss fell from "
     + "\(rounded: firstLoss) to \(rounded: lastLoss) (means over \(lossWindow) steps).")
 /*:
-![The loss of this run (mean over windows of steps, log
-scale).](Figures/ch07-loss.png){width=75%}
-
-The loss drops fast and then creeps down. Its level says little about how good the
-samples are, which is why we will judge samples directly. The full run, with its
-samples checked during training:
+The full run, with its samples checked during training:
 
 @fullrun(ch07-training)
 
@@ -335,6 +334,9 @@ Note how little the loss and the samples agree: the loss is nearly flat after a
 thousand steps, while the share of samples drawn as asked is still climbing, from
 little above chance toward all of them. What the condition changes is a small part of
 the noise to predict, so learning to follow it hardly shows in the loss.
+
+![The loss of the quick run above (mean over windows of steps, log scale): the fast
+first drop, and no more.](Figures/ch07-loss.png){width=75%}
 */
 /*:
 ## Sampling: DDPM and DDIM
@@ -473,11 +475,17 @@ try recordSamples(
     + "judge (\(judgePath)):\n\n" + markdownTable(baselineHeader, baselineRows),
   perClass: perClass)
 /*:
+@fullrun(ch07-samples)
+
+The judge reads 199 of the 200 samples as the digit asked for, as often as it reads
+real held-out digits correctly. The Fréchet distance tells the rest: 0.96, far above
+real digits' 0.045 and far below the 2.7 of copying each class's average image. The
+samples are the right digits, in varied styles, but some keep a grain of leftover
+noise and some strokes are blurred, and the judge's features tell them from real ones.
+
 ![Samples from the quick run, one per digit from zero to nine, each captioned with the
 judge's reading where it differs from the digit asked for. The quick run's
 model has barely started training, so they are still noise.](Figures/ch07-samples.png)
-
-@fullrun(ch07-samples)
 
 ## Watching a sample form
 
@@ -505,10 +513,10 @@ if let path = chapter.fullRunFigurePath("denoising") {
     """)
 }
 /*:
-![DDIM from noise to a digit, in the quick run; the full run's version is below.
-](Figures/ch07-denoising.png)
-
 @fullrun(ch07-denoising)
+
+![The same in the quick run, whose model has not learned to draw yet.
+](Figures/ch07-denoising.png)
 
 ## Fewer steps
 
@@ -584,11 +592,10 @@ try saveGuidanceFigures(
   note: "For comparison, \(guidancePrompts.count) real held-out digits: Fréchet "
     + "distance \(rounded: frechetDistance(heldOutSubset, realStatistics)).")
 /*:
-![The same starting noise at each guidance scale (rows, top to bottom: the scales of the
-table), asking for zero to nine from left to right; the quick run's
-model.](Figures/ch07-guidance.png)
-
 @fullrun(ch07-guidance)
+
+![The quick run's model from the same starting noise at each of its guidance scales
+(rows), asking for zero to nine from left to right.](Figures/ch07-guidance.png)
 
 At w = 0 the samples are any digit at all: about one in ten is the one asked for,
 which is chance. Raising w buys faithfulness with variety. Near w = 2 almost every
@@ -625,8 +632,7 @@ the prompt is followed, trading some realism for certainty.
 2. What goes wrong at sampling time if $\bar\alpha_T$ is not close to 0?
 3. Why does the U-Net need to know $t$? What could it not do without it?
 4. The loss predicts $\varepsilon$ rather than $x_0$. What would a perfect
-   $\varepsilon$-predictor let us
-   compute, and how?
+   $\varepsilon$-predictor let us compute, and how?
 5. Why is the DDPM posterior variance $\tilde\beta_t$ smaller than $\beta_t$?
 6. DDIM uses the same trained network as DDPM. What does it change, and why is that
    allowed?
@@ -645,13 +651,21 @@ Stubs are in `Chapters/Chapter07/Exercises.swift`; check an answer with
 `swift run -c release Chapter07 --check-exercise N`. Solutions are in
 `Exercises/Solutions/Chapter07.swift`.
 
-1. **The forward process by hand.** Given the βs, a clean signal, the noise and a
-   step $t$, compute $x_t$, and check it against `NoiseSchedule.noised`.
-2. **A DDIM step.** Given $x_t$, the predicted noise and the two noise levels
-   $\bar\alpha$, take
-   one deterministic DDIM step.
-3. **The timestep code.** Write the sinusoidal code of a timestep.
-4. **Fréchet distance, diagonal case.** When both covariances are diagonal, the matrix
-   square root is taken axis by axis. Write the distance for that case, and compare it
-   with `frechetDistance`.
+1. **The forward process by hand** (warm-up). Given the βs, a clean signal, the noise
+   and a step $t$, compute $x_t$, and check it against `NoiseSchedule.noised`.
+2. **A DDIM step** (implement). Given $x_t$, the predicted noise and the two noise
+   levels $\bar\alpha$, take one deterministic DDIM step.
+3. **The timestep code** (implement). Write the sinusoidal code of a timestep.
+4. **Fréchet distance, diagonal case** (extend). When both covariances are diagonal, the
+   matrix square root is taken axis by axis. Write the distance for that case, and
+   compare it with `frechetDistance`.
+
+**Project: predict $x_0$ instead of $\varepsilon$.** The network can be trained to
+output the clean image (or $v = \sqrt{\bar\alpha_t}\,\varepsilon -
+\sqrt{1 - \bar\alpha_t}\, x_0$) instead of the noise; DDIM needs only the formula
+that turns one prediction into the other. Train the full run each way and compare the
+two numbers of the judge. What to expect: at this size all three learn to draw digits;
+$x_0$-prediction tends to give smoother, blurrier samples (its loss weighs the
+noisiest steps, where the best guess is an average), $\varepsilon$-prediction the
+grainier ones seen above; Chapter 9 returns to this choice for the interleaved model.
 */

@@ -43,23 +43,28 @@ extension Canvas {
   }
 
   /// Greyscale (or RGB) images laid out in `columns` columns, each nearest-neighbour
-  /// upscaled `zoom` times, with a caption under each.
+  /// upscaled `zoom` times, with a caption under each and, optionally, a label left of
+  /// each row (for sheets whose rows differ in one setting).
   public static func imageSheet(
     _ images: [[Float]], width: Int, height: Int, columns: Int, zoom: Int,
-    captions: [String] = [], title: String? = nil
+    captions: [String] = [], title: String? = nil, rowLabels: [String] = []
   ) -> Canvas {
     let captionHeight = captions.isEmpty ? 0 : 22
     let cellWidth = width * zoom + 12, cellHeight = height * zoom + 12 + captionHeight
     let rows = (images.count + columns - 1) / columns
     let top = title == nil ? 6 : 50
+    let left = rowLabels.isEmpty ? 6 : (rowLabels.map { textWidth($0) }.max() ?? 0) + 20
     var canvas = Canvas(
-      width: columns * cellWidth + 6, height: top + rows * cellHeight + 6)
+      width: left + columns * cellWidth, height: top + rows * cellHeight + 6)
+    for (row, label) in rowLabels.enumerated() where row < rows {
+      canvas.text(label, x: 8, y: top + row * cellHeight + (height * zoom - 14) / 2)
+    }
     if let title {
       canvas.text(
         title, x: (canvas.width - textWidth(title, scale: 3)) / 2, y: 12, scale: 3)
     }
     for (i, image) in images.enumerated() {
-      let x = 6 + (i % columns) * cellWidth, y = top + (i / columns) * cellHeight
+      let x = left + (i % columns) * cellWidth, y = top + (i / columns) * cellHeight
       canvas.fill(
         x: x - 1, y: y - 1, width: width * zoom + 2, height: height * zoom + 2, .grey)
       canvas.paste(rgb: image, width: width, height: height, x: x, y: y, zoom: zoom)

@@ -89,12 +89,17 @@ public struct LineChart {
       x: plot.left, y: plot.top, width: 2, height: plot.bottom - plot.top, .black)
     canvas.text(
       title, x: (width - Canvas.textWidth(title, scale: 3)) / 2, y: 15, scale: 3)
+    // Axis titles a size larger than the tick labels where they fit: they must stay
+    // legible when the chart is printed at three quarters of the text width.
+    let xScale = Canvas.textWidth(xLabel, scale: 3) <= plot.right - plot.left ? 3 : 2
+    let yScale = Canvas.textWidth(yLabel, scale: 3) <= plot.bottom - plot.top ? 3 : 2
     canvas.text(
-      xLabel, x: (plot.left + plot.right - Canvas.textWidth(xLabel)) / 2,
-      y: height - 35)
+      xLabel, x: (plot.left + plot.right - Canvas.textWidth(xLabel, scale: xScale)) / 2,
+      y: height - 38, scale: xScale)
     canvas.text(
-      yLabel, x: 20, y: (plot.top + plot.bottom + Canvas.textWidth(yLabel)) / 2,
-      vertical: true)
+      yLabel, x: 14,
+      y: (plot.top + plot.bottom + Canvas.textWidth(yLabel, scale: yScale)) / 2,
+      scale: yScale, vertical: true)
     // Data.
     for (k, s) in series.enumerated() {
       let color = Color.palette[k % Color.palette.count]
