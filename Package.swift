@@ -47,7 +47,7 @@ let package = Package(
     .target(name: "Exercises", dependencies: ["Autograd"], path: "Exercises/Support"),
     .target(
       name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"],
-      path: "Exercises/Solutions"),
+      path: "Exercises/Solutions", exclude: ["Answers.md"]),
   ]
     // The chapters, one line each: the literate executable (`swift run -c release
     // Chapter05`, Chapters/Chapter05) and its exercise checkers (Exercises/Chapter05),
