@@ -153,6 +153,12 @@ products:
 
 @code(convolve)
 
+Its backward pass, attached to the result, runs the same products the other way round
+for each image: the kernel's gradient from the unfolded columns, the columns' gradient
+from the kernel, folded back onto the input's pixels:
+
+@code(convolve-backward)
+
 On a small batch, the loops and the matrix product agree (the test suite checks
 several strides and paddings, and checks the gradients with finite differences, like
 every layer in this chapter):
@@ -200,8 +206,8 @@ below uses ReLU, $\max(0, x)$. Transformers use smooth cousins of ReLU. *GELU*
 variable is below it, $x\,\Phi(x)$, computed (as GPT-2 and CLIP do) through the
 approximation
 
-$$\mathrm{GELU}(x) \approx \tfrac12 x \Bigl(1 + \tanh\bigl(\sqrt{2/\pi}\,
-(x + 0.044715\,x^3)\bigr)\Bigr).$$
+$$\mathrm{GELU}(x) \approx \tfrac12 x \left(1 + \tanh\bigl(\sqrt{2/\pi}\,
+(x + 0.044715\,x^3)\bigr)\right).$$
 
 *SiLU* (also called swish), used by LLaMA's feed-forward block and by the U-Net,
 weighs $x$ by its own sigmoid: $\mathrm{SiLU}(x) = x\,\sigma(x) = x / (1 + e^{-x})$.
@@ -221,8 +227,8 @@ Each position's vector is mapped three ways, to a *query* (what it looks for), a
 matrices $Q \in \mathbb{R}^{T \times d}$, $K, V \in \mathbb{R}^{S \times d}$ for T
 queries and S keys, *scaled dot-product attention* is
 
-$$\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\Bigl(\frac{QK^\top}{\sqrt d} + M
-\Bigr)\, V .$$
+$$\mathrm{Attention}(Q, K, V) = \mathrm{softmax}\left(\frac{QK^\top}{\sqrt d} + M
+\right)\, V .$$
 
 Row $t$ of $QK^\top$ holds query $t$'s score against every key; the softmax turns each
 row into weights that sum to one, and the weights average the values. The division by
@@ -301,6 +307,15 @@ in the data, and a run resumed from a checkpoint continues exactly (the test sui
 checks it bit for bit):
 
 @code(trainer)
+
+The loop runs the steps, with a progress bar, a checkpoint every so often, and a clean
+stop on Ctrl-C (which saves first):
+
+@code(trainer-run)
+
+And one step is backward, clipping, the optimiser at the scheduled rate, the average:
+
+@code(trainer-step)
 
 ## The digits
 

@@ -180,3 +180,20 @@ func pipelineFigure() -> Canvas {
   canvas.label("DDIM", x: 540, y: 800, .grey)
   return canvas
 }
+
+/// The predictions sheet of the run; a full run also records it, with `summary`, for
+/// the book.
+func saveSegmentationFigures(
+  _ scenes: [Scene], predicted: [Int], summary: String, chapter: Chapter
+) throws {
+  let predictions = predictionSheet(scenes, predicted: predicted)
+  try predictions.writePNG(to: chapter.figurePath("segmentation-predictions"))
+  guard let path = chapter.fullRunFigurePath("segmentation-predictions") else { return }
+  try predictions.writePNG(to: path)
+  try chapter.recordFullRun("segmentation", """
+    \(summary).
+
+    ![Held-out scenes, their true maps and the maps the fully trained pyramid
+    predicts.](\(path)){width=90%}
+    """)
+}

@@ -12,9 +12,9 @@ measures the loss on our world.
 
 **What to expect.** The chapter reads the encoder Chapter 3 saved (run Chapter 3
 first). The quick run (`swift run -c release Chapter04`) takes about ten seconds and
-trains each probe briefly; `--full` trains longer on more scenes (a minute or two).
-The run prints a table and a figure of accuracy against the number of tokens K; the
-chapter's conclusions are drawn from whatever it prints.
+trains each probe briefly; `--full` trains longer on more scenes (about three
+minutes) and records its table and figure in `Results/`, which the chapter shows first
+and draws its conclusions from; the quick run's own table follows it.
 */
 import Autograd
 import Datasets

@@ -195,3 +195,20 @@ func freshSynchronizerFigure() -> Canvas {
   return synchronizerFigure(pattern, visible: visible, recency: [2, 1, 0],
                             sizes: [16, 8, 4])
 }
+
+/// The figure of where the strongest query looks; a full run also records it, with the
+/// summary lines, for the book.
+func savePointsFigures(_ look: StrongestLook, scene: Scene, chapter: Chapter) throws {
+  let figure = look.figure(of: scene)
+  try figure.writePNG(to: chapter.figurePath("points"))
+  guard let path = chapter.fullRunFigurePath("points") else { return }
+  try figure.writePNG(to: path)
+  try chapter.recordFullRun("points", """
+    ![Sampling points of one query of the K = 8 + MMFS reader after the full run, per
+    head (columns) and level (rows); larger, darker points carry more attention. The
+    first object in reading order, the one the question asks about, is \
+    outlined.](\(path)){width=90%}
+
+    \(look.summary.map { "- " + $0 }.joined(separator: "\n"))
+    """)
+}

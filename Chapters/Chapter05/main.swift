@@ -49,6 +49,12 @@ respect to both the map and the locations:
 
 @code(bilinear)
 
+The backward closure carries both derivatives: to the map, each tap's weight times the
+incoming gradient lands on its pixel; to the location, the change of the bilinear
+weights with the position, which is how an offset learns where to look:
+
+@code(bilinear-backward)
+
 On a 2×2 map [[1, 2], [3, 4]]: the centre of the top-left pixel reads 1, the middle of
 the map reads the mean of all four, and the corner (0, 0), half a pixel outside both
 edges, reads a quarter of the top-left pixel (its other neighbours are outside and
@@ -111,19 +117,22 @@ $V_{j,l}$ at levels $l = 1 \dots L$, heads $h = 1 \dots H$ and points
 $p = 1 \dots P$:
 
 $$\begin{aligned}
-q_{tj} &= W_q x_t + E_{r_j(t)} &&\text{one query per image; } r_j(t)
-  \text{ its recency}\\
-\Delta_{tjhp} &= W_\Delta q_{tj} + b_\Delta \in \mathbb{R}^2
-  &&\text{offsets, the same at every level}\\
-s_{tjhlp} &= W_s q_{tj} + b_s + m_{tj}, \qquad s_{tjhl\varnothing} = -\log(NL)
-  &&m_{tj} = 0 \text{ if } t \text{ sees } j, \text{ else } -10^4\\
+q_{tj} &= W_q x_t + E_{r_j(t)}\\
+\Delta_{tjhp} &= W_\Delta q_{tj} + b_\Delta \in \mathbb{R}^2\\
+s_{tjhlp} &= W_s q_{tj} + b_s + m_{tj}, \qquad s_{tjhl\varnothing} = -\log(NL)\\
 a_{th} &= \mathrm{softmax}\bigl(s_{th} \text{ over all } (j, l, p) \text{ and }
-  (j, l, \varnothing)\bigr) &&N L (P + 1) \text{ weights summing to } 1\\
+  (j, l, \varnothing)\bigr)\\
 o_{th} &= \sum_{j, l, p} a_{tjhlp}\;
   \mathrm{bilinear}\bigl(W_v V_{j,l,h},\ \rho_t + \Delta_{tjhp}/16\bigr)\\
 y_t &= W_o\,[o_{t1}; \dots; o_{tH}] + b_o,
   \qquad x_t \leftarrow x_t + \tanh(\alpha)\, y_t .
 \end{aligned}$$
+
+Line by line: one query per image, $r_j(t)$ being image $j$'s recency for token $t$;
+offsets in cells of a 16×16 grid, the same at every level; attention logits, with
+$m_{tj} = 0$ if $t$ sees $j$ and $-10^4$ otherwise, and one fixed logit per null slot;
+one softmax over the head's $NL(P + 1)$ slots; the weighted samples of the projected
+values $W_v V$, split by head; the heads joined, projected, and added through the gate.
 
 The picture, for one token of a freshly made layer (4 heads, 4 points, 3 levels) that
 has seen two images and not yet a third:
@@ -188,9 +197,17 @@ Written as loops, one token at a time:
 
 @code(mmfs-loops)
 
-The tensor version computes the same for every token, image, head and point at once;
-its sampling pattern (where a token looks and with what weight) is a function of its
-own, so that it can be inspected later in this chapter:
+The tensor version computes the same for every token, image, head and point at once,
+in two parts. The first decides where each token looks and how much each look counts:
+per-image queries (the recency embedding added), offsets shared by the levels, and one
+softmax per token and head over every image's points and null slots. It is a function
+of its own, so that the pattern can be inspected later in this chapter:
+
+@code(mmfs-pattern)
+
+The second reads: for each level, project the values, split them by head, sample them
+at the locations, weight the samples and sum over images and points; the heads are
+joined and projected out:
 
 @code(mmfs)
 
@@ -378,19 +395,7 @@ let look = StrongestLook(
   initialBias: untrained.synchronizer!.synchronizer.samplingOffsets.bias!.data)
 show("scene:", figureScene.caption)
 for line in look.summary { show(line) }
-let figure = look.figure(of: figureScene)
-try figure.writePNG(to: chapter.figurePath("points"))
-if let path = chapter.fullRunFigurePath("points") {
-  try figure.writePNG(to: path)
-  try chapter.recordFullRun("points", """
-    ![Sampling points of one query of the K = 8 + MMFS reader after the full run, per
-    head (columns) and level (rows); larger, darker points carry more attention. The first
-    object in reading order, the one the question asks about, is \
-    outlined.](\(path)){width=90%}
-
-    \(look.summary.map { "- " + $0 }.joined(separator: "\n"))
-    """)
-}
+try savePointsFigures(look, scene: figureScene, chapter: chapter)
 /*:
 ![The same for the quick run's reader, which has barely trained: its weights are
 still spread nearly evenly over points and levels. The first object in reading order,
@@ -524,7 +529,7 @@ Stubs are in `Chapters/Chapter05/Exercises.swift`; check an answer with
    recency index (1 for the most recent seen image), the input of MMFS's recency
    embedding.
 2. **The null slot** (implement). Write the normalisation MMFS's null slots amount to:
-   e^s / (1 + Σ e^s), stable for large logits. Why does it let a token attend to
+   $e^{s} / (1 + \sum e^{s})$, stable for large logits. Why does it let a token attend to
    nothing?
 3. **Bilinear taps** (implement). For a map of H×W pixels and a normalised location
    (x, y), list the pixels `bilinearSample` reads and their weights. Where do the

@@ -319,6 +319,12 @@ tail first; a repetition penalty discourages tokens already written.
 
 @code(sampler)
 
+The probabilities apply the steps in the order the comment above gives: penalty,
+temperature, top-k, top-p; drawing a token from them is one pass over the cumulative
+sum:
+
+@code(sampler-probabilities)
+
 Generation feeds each chosen token back:
 
 @code(generate)

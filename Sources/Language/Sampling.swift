@@ -34,6 +34,8 @@ public struct Sampler: Sendable {
 
   public static let greedy = Sampler(temperature: 0)
 
+  // MARK: end
+  // MARK: book:sampler-probabilities
   /// The probabilities the sampler draws from, given the logits of the next token and
   /// the tokens so far. (Greedy: all mass on the best token.)
   public func probabilities(_ logits: [Float], previous: [Int] = []) -> [Float] {

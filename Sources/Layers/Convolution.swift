@@ -179,6 +179,8 @@ public func convolve(
   return Tensor(
     shape: [batch, outChannels, g.outHeight, g.outWidth], data: output,
     inputs: [x, weight], operation: "convolve"
+  // MARK: end
+  // MARK: book:convolve-backward
   ) { gradient in
     let (needsDx, needsDWeight) = (x.requiresGrad, weight.requiresGrad)
     var dWeight = [Float](repeating: 0, count: weight.count)

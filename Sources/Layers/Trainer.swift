@@ -109,6 +109,8 @@ public final class Trainer {
     }
   }
 
+  // MARK: end
+  // MARK: book:trainer-run
   /// Trains until `configuration.steps` (or `until`, if earlier). `loss(k)` returns
   /// the loss of step k's batch; `afterStep(k)` runs after step k's update (for
   /// evaluations along the way).
@@ -140,6 +142,8 @@ public final class Trainer {
     }
   }
 
+  // MARK: end
+  // MARK: book:trainer-step
   /// One step on `loss`; returns its value.
   func takeStep(_ loss: Tensor) -> Float {
     loss.backward()

@@ -49,6 +49,8 @@ public func bilinearSample(_ values: Tensor, at locations: Tensor) -> Tensor {
   return Tensor(
     shape: [groups, queries, channels], data: output,
     inputs: [values, locations], operation: "bilinearSample"
+  // MARK: end
+  // MARK: book:bilinear-backward
   ) { gradient in
     if values.requiresGrad {
       var dValues = [Float](repeating: 0, count: values.count)

@@ -115,7 +115,9 @@ public final class MultiModalFeatureSynchronizer: Layer {
     let heads = combined!.permuted([0, 2, 1, 3]).reshaped([b, t, h * d])  // [B, T, h·d]
     return outputProjection(heads)  // [B, T, Cout]
   }
+  // MARK: end
 
+  // MARK: book:mmfs-pattern
   /// Where a token looks and how much each look counts: sampling locations
   /// [B, T, N, h, P, 2] in [0, 1]² (shared by all levels) and attention weights
   /// [B, T, h, N, L, P + 1], one softmax per (token, head); the last slot is the null.
