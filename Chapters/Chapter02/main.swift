@@ -190,7 +190,9 @@ it is three lines, and its gradient comes for free:
 
 Two variants appear later. LLaMA's *RMS normalisation* (Chapter 6) skips the mean and
 the bias, dividing by the root mean square alone,
-$\mathrm{RMSNorm}(x) = g \odot x / \sqrt{\tfrac{1}{C}\sum_c x_c^2 + \epsilon}$.
+$\mathrm{RMSNorm}(x) = g \odot x / \sqrt{\tfrac{1}{C}\sum_c x_c^2 + \epsilon}$. What
+keeps training stable is the rescaling; a shift of the mean can be absorbed by the
+next linear map, so dropping it costs little and saves one reduction per vector.
 *Group normalisation* (Chapter 7's U-Net) works on images [B, C, H, W]: it splits the
 C channels into G groups and normalises each group over its channels *and* all its
 pixels together, as layer normalisation does over one vector, then applies a gain and

@@ -134,6 +134,12 @@ neighbours apart and others distant tokens.
 
 @code(rope)
 
+The angles come from two tables, the cosines and sines of every position and pair, and
+the turn itself is the 2×2 rotation above, applied pair by pair (its inverse, the turn
+the other way, is the backward pass):
+
+@code(rope-tables)
+
 Checked numerically: a query at position 7 and a key at 3 give the same score as at
 positions 104 and 100, and turning keeps a vector's length:
 */
@@ -392,6 +398,11 @@ MM-Interleaved's instruction tuning keeps the template. The loss is computed onl
 the assistant's tokens: the model learns to answer, not to ask.
 
 @code(vicuna)
+
+From the pieces come the tokens, each marked as answer or not, and the training
+example, whose targets are −1 wherever the next token is not part of an answer:
+
+@code(vicuna-tokens)
 
 Our task: answer questions about a scene from its inventory, in words only. The user
 turn is the inventory and the question; the assistant's answer is one or two words.

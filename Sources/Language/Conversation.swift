@@ -40,6 +40,8 @@ public struct Conversation: Sendable {
     return parts
   }
 
+  // MARK: end
+  // MARK: book:vicuna-tokens
   /// The conversation's text without its special tokens: what a tokenizer trains on.
   public var text: String { parts.filter { !$0.isSpecial }.map(\.text).joined() }
 

@@ -41,6 +41,8 @@ public struct RotaryEmbedding: Sendable {
     }
   }
 
+  // MARK: end
+  // MARK: book:rope-tables
   /// cos and sin of every (position, pair) for positions start..<start + t: [T, d/2].
   func tables(length t: Int, start: Int) -> (cosines: [Float], sines: [Float]) {
     let half = headWidth / 2
