@@ -169,6 +169,11 @@ multiply-add.
 
 @code(tensor)
 
+A leaf holds data and nothing else. The result of an operation is made by a second
+initialiser, which records how to send a gradient back, but only when one is wanted:
+
+@code(tensor-operation)
+
 The values live in one contiguous `[Float]` in *row-major* order: the last axis
 varies fastest. A tensor of shape [2, 3] stores row 0, then row 1, and element
 (i, j) is at index 3i + j. Contiguous storage keeps the inner loops simple and hands
@@ -220,6 +225,11 @@ operations deep (a long training step) would overflow the call stack:
 
 @code(backward)
 
+The order comes from a depth-first search, also with its own stack: a node is pushed
+back once its inputs have been visited, so that it lands in the order after them:
+
+@code(backward-order)
+
 Three behaviours follow from this code, and each trips readers up at least once.
 
 *Gradients accumulate.* `accumulateGrad` adds; nothing resets a leaf's gradient. Two
@@ -260,6 +270,10 @@ from the output (d eˣ/dx = eˣ, d tanh x/dx = 1 − tanh² x), so it receives b
 
 @code(unary)
 
+Each function is then a small type with its two formulas:
+
+@code(unary-functions)
+
 > **Swift sidebar: generics and specialisation.** `apply` is generic over the
 > function's type. For each concrete type (`Exp`, `Tanh`, …) the compiler makes a
 > specialised copy of `apply` in which `value` and `derivative` are ordinary inlined
@@ -273,6 +287,12 @@ measure both). Our own version splits x into n·ln 2 + r, makes 2ⁿ by writing 
 exponent bits of a Float directly, and evaluates a short polynomial for eʳ:
 
 @code(fast-exp)
+
+On those two pieces stand the functions the layers call. The tanh is written through
+eˣ − 1, computed without subtracting two nearly equal numbers, so that it keeps its
+relative precision for the small inputs where e²ˣ − 1 from eˣ would lose its digits:
+
+@code(fast-exp-functions)
 
 We check it against the C library in double precision over the whole useful range,
 and time both on a million values:
@@ -458,6 +478,11 @@ e^(−max) cancels) and makes every exponent ≤ 0:
 
 @code(softmax)
 
+Its backward pass needs only the output y: the gradient of row x is
+y ⊙ (g − ⟨g, y⟩), the incoming gradient minus its y-weighted mean, times y:
+
+@code(softmax-backward)
+
 The loss of a classifier is the cross-entropy, −log softmax(x)[t] for the correct
 class t, averaged over a batch. Written as logsumexp(x) − x[t] it never forms the
 probabilities, and its gradient is the famous softmax(x) − onehot(t). Language models
@@ -465,6 +490,11 @@ pad their batches; a target equal to `ignoreIndex` counts neither in the sum nor
 the mean:
 
 @code(cross-entropy)
+
+The mean over the counted rows, and the backward pass: softmax minus one-hot, divided
+by the count, with ignored rows getting no gradient:
+
+@code(cross-entropy-backward)
 
 A token's logits come from its embedding, a row of a table picked by the token's
 index; gathering rows is an operation too, whose backward adds each gradient into
@@ -522,6 +552,17 @@ backward, and compares every input element with central differences at ε = 10�
 with a tolerance the comment justifies:
 
 @code(gradcheck)
+
+The check itself begins with the analytic side: project the output on a random
+direction and take one backward pass, which gives every input's gradient at once:
+
+@code(gradcheck-run)
+
+Then the numeric side: nudge every input element both ways, evaluate the projected
+output without recording a graph, and compare the central difference with the
+analytic value within the tolerance:
+
+@code(gradcheck-numeric)
 
 The test suite runs it on every differentiable operation, with broadcast shapes
 among them. A check that always says OK proves nothing, so here it is on a correct

@@ -80,6 +80,10 @@ of inputs each output sums over (the *fan-in*):
 
 @code(initialization)
 
+Each scheme turns into a tensor of the right shape from the two fans:
+
+@code(initialization-tensor)
+
 The experiment below sends a batch of random inputs through twenty layers of width
 256 with ReLU between them and measures the spread (standard deviation) of the
 activations after each layer, for three ways of drawing the weights.
@@ -136,6 +140,12 @@ column of a matrix (im2col), so that the convolution of an image becomes a singl
 matrix product handed to BLAS:
 
 @code(unfold)
+
+The copying works on *runs*: along one output row, a kernel tap reads a strided run of
+one input row, and only the ends of the run can fall into the padding. The walk over
+those runs is shared by unfolding and by its adjoint:
+
+@code(unfold-runs)
 
 A 3×3 image with a 2×2 kernel has four patch positions; each becomes a column of
 four values:
@@ -282,6 +292,10 @@ parameters directly rather than adding it to the gradient, where Adam's division
 distort it. In code it is the equations, line by line:
 
 @code(adamw)
+
+The step, per parameter group (each with its own rate and decay):
+
+@code(adamw-step)
 
 Two more habits of modern training: the learning rate rises linearly for a short
 *warm-up* (Adam's averages are unreliable in the first steps), then decays along a

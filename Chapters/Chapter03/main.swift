@@ -166,9 +166,13 @@ result back (a *pre-norm residual* block) keeps a deep stack trainable:
 
 @code(transformer-block)
 
-The whole encoder:
+The whole encoder, its parts first:
 
 @code(vit)
+
+and its forward pass: patches to tokens with their positions, then the blocks:
+
+@code(vit-forward)
 
 ## The feature pyramid
 
@@ -195,6 +199,11 @@ into the same space, compare every image with every caption, and train so that e
 image's own caption wins (and each caption's own image). No labels, only the pairing:
 
 @code(clip)
+
+The loss compares every image with every caption of the batch; the right pairs are
+on the diagonal, in both directions:
+
+@code(clip-loss)
 
 The text side is a two-block transformer over word tokens (the world needs only a
 couple of dozen words; Chapter 6 builds a real tokenizer). We train the pyramid at the

@@ -35,6 +35,10 @@ Whatever the image held, K vectors come out:
 
 @code(resampler)
 
+The resampler holds the K latents and stacks such layers:
+
+@code(resampler-stack)
+
 > **Sidebar: what upstream really uses.** MM-Interleaved's code calls its resampler a
 > "PerceiverResampler", but it is a BLIP-2 Q-Former: BERT-style post-norm layers in
 > which the queries attend to themselves, and, in every second layer, separately to

@@ -151,15 +151,16 @@ any image; the mask touches only the sampling points, never the null slots. At t
 start, $W_\Delta = 0$ and $b_\Delta$ is drawn uniformly from $[-3, 3]$ base-grid cells
 (a fixed scatter of points around the reference, the same for every token), $W_s$ is
 small and $b_s = 0$ (weights nearly uniform), and $\alpha = 0$ (the layer adds
-nothing). In words, the paper's: MMFS exists "to dynamically extract relevant
-information from multi-scale image feature maps of multiple images"; the equations
-are how its code does it.
+nothing). In the paper's words, the module allows "direct access to fine-grained image
+features in the previous context during the generation process" (its abstract) and
+exists "to dynamically extract relevant information from multi-scale image feature
+maps of multiple images" (§3.2); the equations are how its code does it.
 
 **A worked example.** One token, two images of which it sees only the first, one head,
 two levels (4×4 and 2×2 maps whose value at every pixel is its column number, 0, 1,
 …), one point. Let the point's logits be 1 at level 1 and 0.5 at level 2, its offset
-two cells to the right of the centre, and let every projection pass its input
-through unchanged. By hand:
+two cells to the right of the centre (whatever the token), and let the value and
+output projections pass their input through unchanged. By hand:
 
 - the logits are 1 and 0.5 for image 1's two points, $-10^4$ for image 2's (masked),
   and $-\log(2 \cdot 2) = -1.386$ for each of the four null slots;
@@ -193,9 +194,15 @@ show("output:", formatted(example(
   maps: exampleMaps, visible: [true, false]).item))
 try freshSynchronizerFigure().writePNG(to: chapter.figurePath("synchronizer"))
 /*:
-Written as loops, one token at a time:
+Written as loops, one token at a time. First every (image, head, level, slot) gets
+its logit and the value it reads, the null slots their fixed logit and a zero value:
 
 @code(mmfs-loops)
+
+Then one softmax per head over all of them, the weighted sum, and the output
+projection:
+
+@code(mmfs-loops-mix)
 
 The tensor version computes the same for every token, image, head and point at once,
 in two parts. The first decides where each token looks and how much each look counts:
@@ -204,6 +211,11 @@ softmax per token and head over every image's points and null slots. It is a fun
 of its own, so that the pattern can be inspected later in this chapter:
 
 @code(mmfs-pattern)
+
+The weights: logits for every point, the mask added for images the token may not see,
+the null slots' fixed logit appended, and one softmax across images, levels and slots:
+
+@code(mmfs-pattern-softmax)
 
 The second reads: for each level, project the values, split them by head, sample them
 at the locations, weight the samples and sum over images and points; the heads are

@@ -183,6 +183,12 @@ turning queries and keys before their dot product:
 
 @code(llama-attention)
 
+The forward pass splits heads, turns queries and keys by their positions, appends
+keys and values to the cache when there is one, and masks only what lies in the future
+of each query:
+
+@code(llama-attention-forward)
+
 The feed-forward block replaces Chapter 3's "widen, GELU, narrow" by a *gated* one
 (Shazeer, 2020). Two projections widen the token; one of them passes through SiLU and
 then multiplies the other, unit by unit, before the third narrows the result:
@@ -204,9 +210,15 @@ The block, with the place where MM-Interleaved's Synchronizer will go:
 
 @code(decoder-block)
 
-And the model around the blocks:
+And the model around the blocks: an embedding, the stack, a final RMSNorm and an
+output projection to the vocabulary:
 
 @code(language-model)
+
+Its forward pass runs the blocks, with the cache and the hook for Chapter 8 passed
+down, and turns the last hidden states into logits:
+
+@code(language-model-forward)
 */
 var configuration = LanguageModelConfiguration(vocabularySize: tokenizer.vocabularySize)
 configuration.contextLength = 64
@@ -326,10 +338,13 @@ tail first; a repetition penalty discourages tokens already written.
 @code(sampler)
 
 The probabilities apply the steps in the order the comment above gives: penalty,
-temperature, top-k, top-p; drawing a token from them is one pass over the cumulative
-sum:
+temperature, top-k, top-p:
 
 @code(sampler-probabilities)
+
+Drawing a token from them is one pass over the running sum, with a uniform number:
+
+@code(sampler-next)
 
 Generation feeds each chosen token back:
 

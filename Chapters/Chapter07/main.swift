@@ -246,6 +246,10 @@ last ten thousand or so steps; our runs are a few thousand steps long, so we use
 about the last two hundred, or the average would still remember the random start:
 
 @code(weight-average)
+
+Sampling uses the averaged weights and then puts the trained ones back:
+
+@code(weight-average-use)
 */
 let batchSize = chapter.size(quick: 8, full: 16)
 let steps = chapter.size(quick: 12, full: 3000)
@@ -388,6 +392,11 @@ samples to get there. Two numbers come out:
   small only when the samples are both realistic *and* as varied as the real digits.
 
 @code(frechet)
+
+The distance between the two Gaussians needs a matrix square root, computed from the
+eigenvalues of a symmetric matrix:
+
+@code(frechet-distance)
 */
 /// Class predictions and feature vectors of Chapter 2's CNN for [B, 1, 32, 32] images.
 func judged(_ images: Tensor, by judge: DigitCNN)

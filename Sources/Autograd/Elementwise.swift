@@ -111,6 +111,8 @@ extension Tensor {
     }
   }
 
+  // MARK: end
+  // MARK: book:unary-functions
   public func exp() -> Tensor { apply("exp", Exp()) }
   public func tanh() -> Tensor { apply("tanh", Tanh()) }
 }

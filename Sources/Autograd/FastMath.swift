@@ -36,6 +36,8 @@ public enum FastMath {
     return (twoToN, r)
   }
 
+  // MARK: end
+  // MARK: book:fast-exp-functions
   /// eˣ with relative error about 2e-7; exactly 0 below −87.3 (so masked logits of
   /// −∞ give zero weight) and +∞ above 88.3 (where n would reach 128 and 2ⁿ
   /// overflow; the true eˣ overflows Float at 88.72 anyway).

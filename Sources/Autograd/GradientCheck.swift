@@ -16,6 +16,8 @@ public struct GradientCheckReport: CustomStringConvertible, Sendable {
   }
 }
 
+// MARK: end
+// MARK: book:gradcheck-run
 /// Checks `function`'s backward at `inputs` against central differences.
 ///
 /// The output is projected on a fixed random direction R, giving the scalar
@@ -46,6 +48,8 @@ public func checkGradients(
   output.backward(gradient: direction)
   let analytic = inputs.map { $0.gradValues ?? [Float](repeating: 0, count: $0.count) }
 
+  // MARK: end
+  // MARK: book:gradcheck-numeric
   func projectedOutput() -> Double {
     let y = withoutGradient { function(inputs) }
     return zip(y.data, direction).reduce(0) { $0 + Double($1.0) * Double($1.1) }

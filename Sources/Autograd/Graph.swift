@@ -42,6 +42,8 @@ extension Tensor {
     }
   }
 
+  // MARK: end
+  // MARK: book:backward-order
   /// Every tensor this one depends on (itself included), each after its inputs.
   /// Iterative depth-first search: deep graphs must not overflow the call stack.
   func topologicalOrder() -> [Tensor] {

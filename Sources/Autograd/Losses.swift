@@ -29,6 +29,8 @@ extension Tensor {
         }
       }
     }
+    // MARK: end
+    // MARK: book:softmax-backward
     return Tensor(shape: shape, data: output, inputs: [self], operation: "softmax") {
       [self] gradient in
       let dx = uninitializedArray(gradient.count) { dx in
@@ -151,6 +153,8 @@ public func crossEntropy(
     total += Double(shifts[row] - logits.data[row * classes + target])
     counted += 1
   }
+  // MARK: end
+  // MARK: book:cross-entropy-backward
   let loss = counted > 0 ? Float(total / Double(counted)) : 0
   let x = logits.data
   return Tensor(shape: [], data: [loss], inputs: [logits], operation: "crossEntropy") {

@@ -35,6 +35,8 @@ public final class Tensor {
     TensorAllocations.record(floats: data.count)
   }
 
+  // MARK: end
+  // MARK: book:tensor-operation
   /// The result of an operation. Records `backward` only when gradients are wanted:
   /// while `GradMode.isEnabled` and some input requires gradients. `backward` receives
   /// the gradient of this result and passes it on with `accumulateGrad` on the inputs.

@@ -49,6 +49,8 @@ public struct FeatureStatistics: Sendable {
   }
 }
 
+// MARK: end
+// MARK: book:frechet-distance
 /// The Fréchet (2-Wasserstein) distance between Gaussians with these statistics,
 /// squared: |μ₁ − μ₂|² + tr(Σ₁ + Σ₂ − 2 (Σ₁^½ Σ₂ Σ₁^½)^½). Zero for equal clouds; it
 /// grows when the means move apart *and* when the spreads differ, so a generator

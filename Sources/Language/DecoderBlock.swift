@@ -30,6 +30,8 @@ public final class CausalSelfAttention: Layer {
     rotary = RotaryEmbedding(headWidth: width / heads)
   }
 
+  // MARK: end
+  // MARK: book:llama-attention-forward
   /// `x` [B, T, C] → [B, T, C]. With a `cache`, the T new tokens come after the
   /// cache's S positions: they attend to those and to each other (causally), and their
   /// keys and values are appended.

@@ -48,6 +48,8 @@ public final class LanguageModel: Layer {
     head = Linear(c.width, c.vocabularySize, bias: false, using: &generator)
   }
 
+  // MARK: end
+  // MARK: book:language-model-forward
   /// The final hidden states [B, T, C] for input embeddings `x` [B, T, C]. Chapter 8
   /// passes embeddings with visual tokens spliced in, and a `between(layer, h)` hook
   /// that adds the Synchronizer's output after the attention of chosen layers.

@@ -77,6 +77,8 @@ public struct Sampler: Sendable {
     return weights.map { $0 / total }
   }
 
+  // MARK: end
+  // MARK: book:sampler-next
   /// Draws the next token.
   public func next(
     _ logits: [Float], previous: [Int] = [], using generator: inout SeededGenerator

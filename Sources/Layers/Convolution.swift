@@ -75,6 +75,8 @@ public func unfoldPatches(
   }
 }
 
+// MARK: end
+// MARK: book:unfold-runs
 /// Visits every run of the unfolded matrix (one output row of one kernel tap of one
 /// image): where it starts in the matrix, where in `x` the pixel under output column 0
 /// would be (nil when the whole row lies in the padding), and the output columns that

@@ -19,6 +19,8 @@ public enum Initialization: Sendable {
   /// All ones (the gains of normalisation layers).
   case ones
 
+  // MARK: end
+  // MARK: book:initialization-tensor
   /// A trainable tensor of `shape`. `fanIn` and `fanOut` are the numbers of inputs and
   /// outputs each weight connects (for a [out, in] matrix: in and out; for a convolution
   /// kernel [out, in, kh, kw]: in·kh·kw and out·kh·kw).

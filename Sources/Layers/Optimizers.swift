@@ -115,6 +115,8 @@ public final class AdamW: Optimizer {
     self.epsilon = epsilon
   }
 
+  // MARK: end
+  // MARK: book:adamw-step
   public func step(learningRate: Float) {
     stepCount += 1
     let correction1 = 1 - powf(beta1, Float(stepCount))

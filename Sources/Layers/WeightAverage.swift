@@ -36,6 +36,8 @@ public final class WeightAverage {
     updates += 1
   }
 
+  // MARK: end
+  // MARK: book:weight-average-use
   /// Continues from saved averages (a resumed run).
   func restore(_ values: [[Float]], updates: Int) {
     averages = values

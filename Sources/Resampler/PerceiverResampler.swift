@@ -27,6 +27,8 @@ public final class ResamplerLayer: Layer {
   }
 }
 
+// MARK: end
+// MARK: book:resampler-stack
 /// The Perceiver Resampler (Alayrac et al., 2022): K learned latent vectors read an
 /// image's N tokens through cross-attention, so every image becomes exactly K tokens,
 /// however many it started with. MM-Interleaved feeds these K tokens to the language

@@ -149,6 +149,8 @@ public final class MultiModalFeatureSynchronizer: Layer {
     let offsets = samplingOffsets(queries).reshaped([b, t, n, h, p, 2])
     let locations = reference.reshaped([b, t, 1, 1, 1, 2]) + offsets * (1 / c.baseGrid)
 
+    // MARK: end
+    // MARK: book:mmfs-pattern-softmax
     // One softmax per (token, head) over images × levels × (points + null slot).
     let hidden: Float = -10_000  // upstream's additive mask for invisible images
     let maskValues = visible.map { $0 ? Float(0) : hidden }

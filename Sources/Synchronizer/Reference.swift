@@ -138,6 +138,8 @@ public func synchronizerByLoops(
           }
         }
       }
+      // MARK: end
+      // MARK: book:mmfs-loops-mix
       var mixed = [Double](repeating: 0, count: h * d)
       for head in 0..<h {
         for (weight, value) in zip(softmaxByLoops(logits[head]), values[head]) {

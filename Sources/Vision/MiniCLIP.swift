@@ -78,6 +78,8 @@ public final class MiniCLIP: Layer {
     unitLength(textProjection(text(ids, batch: batch)))
   }
 
+  // MARK: end
+  // MARK: book:clip-loss
   /// The symmetric contrastive loss: cross-entropy of each image over the captions and
   /// of each caption over the images, the matching pair being the target.
   public func loss(images: Tensor, texts ids: [Int]) -> Tensor {

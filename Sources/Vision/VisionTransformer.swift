@@ -47,6 +47,8 @@ public final class VisionTransformer: Layer {
     finalNorm = LayerNorm(c.width)
   }
 
+  // MARK: end
+  // MARK: book:vit-forward
   /// Images [B, 3, H, W] → patch tokens [B, M, C] (M = 64 for 32² images).
   public func tokens(_ images: Tensor) -> Tensor {
     let patches = patchEmbedding(images)  // [B, C, 8, 8]
