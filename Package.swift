@@ -37,6 +37,13 @@ let package = Package(
     .target(name: "Synchronizer", dependencies: ["Autograd", "Layers"]),
     .target(name: "Language", dependencies: ["Autograd", "Layers"]),
     .target(name: "Diffusion", dependencies: ["Autograd", "Layers"]),
+    // Chapter 8: the whole model, built from the modules above.
+    .target(
+      name: "Interleaved",
+      dependencies: [
+        "Autograd", "Layers", "Vision", "Resampler", "Synchronizer", "Language",
+        "Diffusion",
+      ]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -91,6 +98,7 @@ let package = Package(
     .testTarget(name: "SynchronizerTests", dependencies: ["Synchronizer"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language", "TestSupport"]),
     .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"]),
+    .testTarget(name: "InterleavedTests", dependencies: ["Interleaved", "Language"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
