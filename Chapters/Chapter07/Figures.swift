@@ -228,7 +228,7 @@ func unetFigure(shapes: [[Int]], sizes: [Int], channels: [Int], imageChannels: I
     // The skip connection, with the hook on it.
     let skipY = y + boxHeight / 2
     canvas.arrow([(leftX + boxWidth, skipY), (rightX, skipY)])
-    hookMarker(&canvas, x: 650, y: skipY, hook)
+    canvas.diamond(x: 650, y: skipY, hook)
     canvas.label("skip \(level): \(shapes[level])", x: 650, y: skipY + 16, .grey)
     if level + 1 < sizes.count {
       canvas.arrow([(leftX + 80, y + boxHeight), (leftX + 80, levelY(level + 1))])
@@ -251,20 +251,12 @@ func unetFigure(shapes: [[Int]], sizes: [Int], channels: [Int], imageChannels: I
                 (450, middleY + 42)])
   canvas.arrow([(850, middleY + 42), (rightX + 150, middleY + 42),
                 (rightX + 150, levelY(last) + boxHeight)])
-  hookMarker(&canvas, x: 980, y: middleY + 42, hook)
+  canvas.diamond(x: 980, y: middleY + 42, hook)
   canvas.label("middle: \(shapes[last + 1])", x: 980, y: middleY + 58, .grey)
   // The legend.
-  hookMarker(&canvas, x: 470, y: 70, hook)
+  canvas.diamond(x: 470, y: 70, hook)
   canvas.label("MMFS enters here (Chapter 8)", x: 490, y: 63, centred: false)
   canvas.label("every res block adds the time embedding; cross-attn reads the condition",
                x: 650, y: 700, .grey)
   return canvas
-}
-
-/// A diamond marking a hook site.
-func hookMarker(_ canvas: inout Canvas, x: Int, y: Int, _ color: Color) {
-  for dy in -12...12 {
-    let half = 12 - abs(dy)
-    canvas.fill(x: x - half, y: y + dy, width: 2 * half + 1, height: 1, color)
-  }
 }

@@ -27,10 +27,7 @@ public final class DecoderSynchronizer: Layer {
   /// visible); `visible`: [B, T, N] row-major. Returns [B, T, C].
   public func callAsFunction(_ h: Tensor, maps: [Tensor], visible: [Bool]) -> Tensor {
     let (b, t) = (h.shape[0], h.shape[1])
-    let normalisedMaps = maps.map { map in
-      mapNorm(map.permuted([0, 1, 3, 4, 2]))  // [B, N, H, W, C_v], normalised over C_v
-        .permuted([0, 1, 4, 2, 3])  // [B, N, C_v, H, W]
-    }
+    let normalisedMaps = normalisedOverChannels(maps) { mapNorm($0) }
     let centre = Tensor.full([b, t, 2], 0.5)  // [B, T, 2]
     let read = synchronizer(
       queryNorm(h), reference: centre, maps: normalisedMaps,

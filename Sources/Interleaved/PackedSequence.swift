@@ -137,10 +137,10 @@ extension PackedSequence {
     for (j, d) in imageDocuments.enumerated() where firstImage[d] == nil {
       firstImage[d] = imageStarts[j]
     }
+    let structural: Set = [special.padding, special.imageSlot, special.beginning]
     return (0..<length).map { t in
       guard t + 1 < length else { return -1 }
       let next = tokens[t + 1]
-      let structural = [special.padding, special.imageSlot, special.beginning]
       if structural.contains(next) { return -1 }
       if next == special.beginImage && tokens[t] == special.beginning { return -1 }
       let d = documents[t + 1]

@@ -19,6 +19,9 @@ public final class UNetSynchronizer: Layer {
   public var synchronizer: MultiModalFeatureSynchronizer
   public var output: ZeroConvolutionGate
   public let side: Int
+  /// Fixed for the site, so computed once (plain arrays: a stored Tensor would count
+  /// as a parameter): the 2-D sine–cosine code [S², C] and the pixel centres [S², 2].
+  let positionCode: [Float], centres: [Float]
 
   /// A block for a `side`×`side` feature map of `channels` channels; `base` gives the
   /// maps' width, heads, levels and points (its query and output widths are replaced).
@@ -36,6 +39,9 @@ public final class UNetSynchronizer: Layer {
     synchronizer = MultiModalFeatureSynchronizer(configuration, using: &generator)
     output = ZeroConvolutionGate(channels: channels, using: &generator)
     self.side = side
+    positionCode = sinCosPositions(channels: channels, height: side, width: side)
+      .reshaped([channels, side * side]).transposed().data  // [S², C]
+    centres = Self.pixelCentres(side: side)
   }
 
   /// `features`: the U-Net's map at this site, [B, C, S, S]; `maps`: the previous
@@ -47,36 +53,35 @@ public final class UNetSynchronizer: Layer {
   ) -> Tensor {
     let (b, c, s) = (features.shape[0], features.shape[1], features.shape[2])
     require(
-      features.shape == [b, c, side, side] && hasPrevious.count == b,
+      features.shape == [b, positionCode.count / (side * side), side, side]
+        && hasPrevious.count == b,
       "UNetSynchronizer",
-      "features must be [B, C, \(side), \(side)] with one hasPrevious flag per image, "
+      "features must be [B, \(positionCode.count / (side * side)), \(side), \(side)] "
+        + "with one hasPrevious flag per image, "
         + "got \(features.shape) and \(hasPrevious.count) flags")
-    let positions = sinCosPositions(channels: c, height: s, width: s)  // [C, S, S]
-      .reshaped([c, s * s]).transposed()  // [S², C]
+    let positions = Tensor(shape: [s * s, c], data: positionCode)  // [S², C]
     let pixels = features.reshaped([b, c, s * s]).permuted([0, 2, 1])  // [B, S², C]
     let queries = queryNorm(pixels) + positions  // [B, S², C]
-    let normalisedMaps = maps.map { map in
-      mapNorm(map.permuted([0, 1, 3, 4, 2]))  // [B, 1, H, W, C_v], over C_v
-        .permuted([0, 1, 4, 2, 3])  // [B, 1, C_v, H, W]
-    }
+    let normalisedMaps = normalisedOverChannels(maps) { mapNorm($0) }
+    let reference = Tensor(
+      shape: [b, s * s, 2], data: (0..<b).flatMap { _ in centres })  // [B, S², 2]
     let visible = hasPrevious.flatMap { [Bool](repeating: $0, count: s * s) }
     let read = synchronizer(
-      queries, reference: Self.pixelCentres(batch: b, side: s), maps: normalisedMaps,
+      queries, reference: reference, maps: normalisedMaps,
       visible: visible)  // [B, S², C]
     let asMap = read.permuted([0, 2, 1]).reshaped([b, c, s, s])  // [B, C, S, S]
     return output(features, features: asMap)
   }
 
-  /// The centre of every pixel of an S×S map in the unit square, row by row:
-  /// [B, S², 2] as (x, y).
-  static func pixelCentres(batch: Int, side s: Int) -> Tensor {
-    var one: [Float] = []
+  /// The centre of every pixel of an S×S map in the unit square, row by row: S² pairs
+  /// (x, y).
+  static func pixelCentres(side s: Int) -> [Float] {
+    var centres: [Float] = []
     for row in 0..<s {
       for column in 0..<s {
-        one += [(Float(column) + 0.5) / Float(s), (Float(row) + 0.5) / Float(s)]
+        centres += [(Float(column) + 0.5) / Float(s), (Float(row) + 0.5) / Float(s)]
       }
     }
-    let all = [[Float]](repeating: one, count: batch).flatMap { $0 }
-    return Tensor(shape: [batch, s * s, 2], data: all)
+    return centres
   }
 }

@@ -80,4 +80,12 @@ extension Canvas {
            to: (cx + uy * width, cy - ux * width), thickness: 1.5, color)
     }
   }
+
+  /// A filled diamond centred on (x, y): a marker for a point of a diagram.
+  public mutating func diamond(x: Int, y: Int, _ color: Color, radius: Int = 12) {
+    for dy in -radius...radius {
+      let half = radius - abs(dy)
+      fill(x: x - half, y: y + dy, width: 2 * half + 1, height: 1, color)
+    }
+  }
 }
