@@ -98,7 +98,9 @@ let package = Package(
     .testTarget(name: "SynchronizerTests", dependencies: ["Synchronizer"]),
     .testTarget(name: "LanguageTests", dependencies: ["Language", "TestSupport"]),
     .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"]),
-    .testTarget(name: "InterleavedTests", dependencies: ["Interleaved", "Language"]),
+    .testTarget(
+      name: "InterleavedTests",
+      dependencies: ["Interleaved", "Language", "Layers", "Synchronizer", "Diffusion"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(

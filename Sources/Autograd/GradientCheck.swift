@@ -31,10 +31,13 @@ public struct GradientCheckReport: CustomStringConvertible, Sendable {
 /// A value passes when |analytic − numeric| ≤ 1e-3 + 1e-2·max(|analytic|, |numeric|):
 /// ten to a hundred times those errors, yet a gradient off by 5% in one entry, or a
 /// missing term, fails.
+///
+/// Each value costs two evaluations of `function`; for a whole model, `sampledValues`
+/// checks that many values of each input, drawn at random (all of them by default).
 public func checkGradients(
   at inputs: [Tensor], epsilon: Float = 1e-2,
   absoluteTolerance: Float = 1e-3, relativeTolerance: Float = 1e-2,
-  using generator: inout SeededGenerator,
+  sampledValues: Int? = nil, using generator: inout SeededGenerator,
   _ function: ([Tensor]) -> Tensor
 ) -> GradientCheckReport {
   for input in inputs {
@@ -57,7 +60,14 @@ public func checkGradients(
   var report = GradientCheckReport(
     maxAbsoluteError: 0, maxRelativeError: 0, checkedValues: 0, passed: true)
   for (input, gradient) in zip(inputs, analytic) {
-    for i in 0..<input.count {
+    var checked = Array(0..<input.count)
+    if let sampledValues, sampledValues < input.count {
+      var remaining = checked
+      checked = (0..<sampledValues).map { _ in
+        remaining.remove(at: generator.nextInt(below: remaining.count))
+      }
+    }
+    for i in checked {
       let original = input.data[i]
       input.withUnsafeMutableData { $0[i] = original + epsilon }
       let plus = projectedOutput()

@@ -27,9 +27,10 @@ public struct DiffusionModel {
   /// The training loss for clean images `x0` [B, 3, H, W] with conditions [B, S, C]:
   /// draw t and ε per image, noise the images, and score the U-Net's prediction of ε
   /// by mean squared error. Each condition is replaced by the null one with probability
-  /// `dropProbability`.
+  /// `dropProbability`. `hook` is passed to the U-Net (MM-Interleaved's MMFS).
   public func loss(
-    _ x0: Tensor, conditions: Tensor, using generator: inout SeededGenerator
+    _ x0: Tensor, conditions: Tensor, hook: UNetHook? = nil,
+    using generator: inout SeededGenerator
   ) -> Tensor {
     let b = x0.shape[0]
     let timesteps = (0..<b).map { _ in generator.nextInt(below: schedule.steps) }
@@ -42,7 +43,8 @@ public struct DiffusionModel {
         shape: [b, 1, 1], data: dropped.map { $0 ? 0 : 1 })  // [B, 1, 1]
       context = conditions * keep + nullCondition * (1 - keep)
     }
-    return meanSquaredError(net(noisy, timesteps: timesteps, context: context), noise)
+    let predicted = net(noisy, timesteps: timesteps, context: context, hook: hook)
+    return meanSquaredError(predicted, noise)
   }
   // MARK: end
 
@@ -51,10 +53,13 @@ public struct DiffusionModel {
   /// guidance scale `guidance` (1: no guidance, the conditional model alone); the
   /// predicted clean image is clamped to `clip` at every step (nil: not at all).
   /// `steps` = T with η = 1 is DDPM's ancestral sampler. `observe` sees each step's
-  /// timestep, x_t and predicted clean image, for figures.
+  /// timestep, x_t and predicted clean image, for figures. `hook` is passed to the
+  /// U-Net; under guidance it sees the doubled batch [2B, …], unconditional half
+  /// first, and must treat both halves alike (MM-Interleaved gives both the same MMFS
+  /// features: only the condition tokens differ).
   public func sample(
     conditions: Tensor, height: Int, width: Int, steps: Int, guidance: Float = 1,
-    eta: Float = 0, clip: ClosedRange<Float>? = -1...1,
+    eta: Float = 0, clip: ClosedRange<Float>? = -1...1, hook: UNetHook? = nil,
     using generator: inout SeededGenerator,
     observe: ((_ t: Int, _ x: Tensor, _ predictedClean: Tensor) -> Void)? = nil
   ) -> Tensor {
@@ -69,13 +74,14 @@ public struct DiffusionModel {
         var epsilon: Tensor
         if guidance == 1 || guidance == 0 {  // one prediction is enough
           let context = guidance == 1 ? conditions : nulls
-          epsilon = net(x, timesteps: [Int](repeating: t, count: b), context: context)
+          epsilon = net(
+            x, timesteps: [Int](repeating: t, count: b), context: context, hook: hook)
         } else {
           // Both predictions in one batch: [2B, ...], unconditional first.
           let both = net(
             Tensor.concatenate([x, x], axis: 0),
             timesteps: [Int](repeating: t, count: 2 * b),
-            context: Tensor.concatenate([nulls, conditions], axis: 0))
+            context: Tensor.concatenate([nulls, conditions], axis: 0), hook: hook)
           epsilon = guidedNoise(
             unconditional: both.sliced(axis: 0, 0..<b),
             conditional: both.sliced(axis: 0, b..<(2 * b)), scale: guidance)

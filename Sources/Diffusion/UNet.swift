@@ -122,6 +122,10 @@ public enum UNetSite: Hashable, Sendable {
   case middle
 }
 
+/// What the U-Net calls at each site: it gets the site's features and returns what the
+/// U-Net uses in their place.
+public typealias UNetHook = (_ site: UNetSite, _ features: Tensor) -> Tensor
+
 /// The denoising U-Net: it predicts the noise in x_t, given the timestep and condition
 /// tokens. Down the levels, residual blocks (with cross-attention where configured) and
 /// strided 3×3 convolutions; a middle block; back up with nearest upsampling and 3×3
@@ -207,8 +211,7 @@ public final class UNet: Layer {
   /// condition tokens `context` [B, S, C_ctx]. `hook` sees each skip connection and the
   /// middle block's output, and returns what the U-Net uses instead.
   public func callAsFunction(
-    _ x: Tensor, timesteps: [Int], context: Tensor,
-    hook: ((_ site: UNetSite, _ features: Tensor) -> Tensor)? = nil
+    _ x: Tensor, timesteps: [Int], context: Tensor, hook: UNetHook? = nil
   ) -> Tensor {
     let levels = configuration.channels.count
     let t = time(timesteps)  // [B, W]

@@ -18,11 +18,14 @@ public final class ResamplerLayer: Layer {
     feedForward = FeedForward(width: width, using: &generator)
   }
 
-  /// latents [B, K, C], media [B, M, C] → latents [B, K, C].
-  public func callAsFunction(_ latents: Tensor, media: Tensor) -> Tensor {
+  /// latents [B, K, C], media [B, M, C] → latents [B, K, C]. `mask`, if given, is
+  /// added to the attention scores over the M + K keys (−∞ hides a key).
+  public func callAsFunction(
+    _ latents: Tensor, media: Tensor, mask: Tensor? = nil
+  ) -> Tensor {
     let z = latentNorm(latents)  // [B, K, C]
     let context = Tensor.concatenate([mediaNorm(media), z], axis: 1)  // [B, M + K, C]
-    let attended = latents + attention(z, context: context)  // [B, K, C]
+    let attended = latents + attention(z, context: context, mask: mask)  // [B, K, C]
     return attended + feedForward(feedForwardNorm(attended))
   }
 }
@@ -51,13 +54,28 @@ public final class PerceiverResampler: Layer {
     finalNorm = LayerNorm(width)
   }
 
-  /// Image tokens [B, M, C] → K visual tokens [B, K, C].
-  public func callAsFunction(_ media: Tensor) -> Tensor {
-    let batch = media.shape[0]
+  /// Image tokens [B, M, C] → K visual tokens [B, K, C]. `mediaMask` ([B, M]
+  /// row-major, true = real) hides padding when the media have different lengths, as
+  /// MM-Interleaved's second resampler needs for its contexts; the latents always see
+  /// themselves, so no row is ever empty.
+  public func callAsFunction(_ media: Tensor, mediaMask: [Bool]? = nil) -> Tensor {
+    let (batch, m) = (media.shape[0], media.shape[1])
+    let k = latents.shape[0]
     var z =
       latents.reshaped([1] + latents.shape)
       + Tensor.zeros([batch] + latents.shape)  // [B, K, C]
-    for layer in layers { z = layer(z, media: media) }
+    let mask = mediaMask.map { flags in
+      require(
+        flags.count == batch * m, "PerceiverResampler",
+        "mediaMask needs one flag per medium token, [\(batch), \(m)], "
+          + "got \(flags.count) flags")
+      let hidden = (0..<batch).flatMap { b in
+        (0..<m).map { flags[b * m + $0] ? Float(0) : -.infinity }
+          + [Float](repeating: 0, count: k)
+      }
+      return Tensor(shape: [batch, 1, 1, m + k], data: hidden)  // [B, 1, 1, M + K]
+    }
+    for layer in layers { z = layer(z, media: media, mask: mask) }
     return finalNorm(z)
   }
 }

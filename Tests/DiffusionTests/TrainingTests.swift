@@ -70,4 +70,46 @@ struct DiffusionTrainingTests {
     let explicit = withoutGradient { always.loss(images, conditions: nulls, using: &b) }
     #expect(dropped.item == explicit.item)
   }
+
+  /// The hook reaches the U-Net from the loss and from sampling, where guidance doubles
+  /// the batch (unconditional half first). A hook that shifts the middle features
+  /// changes both results; the sampler's hook sees 2B images under guidance and B
+  /// without.
+  @Test func theHookReachesTheUNetInTrainingAndSampling() {
+    var c = UNetConfiguration()
+    (c.channels, c.attentionLevels, c.contextWidth) = ([4, 4], [1], 2)
+    (c.timeCodeWidth, c.timeWidth, c.heads, c.groups) = (4, 4, 1, 2)
+    var g = SeededGenerator(seed: 3)
+    let model = DiffusionModel(
+      net: UNet(c, using: &g), schedule: .linear(steps: 10),
+      nullCondition: Tensor.zeros([1, 1, 2]), dropProbability: 0)
+    let images = Tensor.normal([3, 3, 4, 4], using: &g)
+    let conditions = Tensor.normal([3, 1, 2], using: &g)
+    var batches: [Int] = []
+    let shift: UNetHook = { site, features in
+      batches.append(features.shape[0])
+      return site == .middle ? features + 1 : features
+    }
+    func loss(_ hook: UNetHook?) -> Float {
+      var r = SeededGenerator(seed: 4)
+      return withoutGradient {
+        model.loss(images, conditions: conditions, hook: hook, using: &r).item
+      }
+    }
+    #expect(loss(nil) != loss(shift))
+    #expect(batches == [3, 3, 3])  // two skips and the middle
+    func sample(_ guidance: Float, _ hook: UNetHook?) -> [Float] {
+      var r = SeededGenerator(seed: 5)
+      return model.sample(
+        conditions: conditions, height: 4, width: 4, steps: 2, guidance: guidance,
+        hook: hook, using: &r
+      ).data
+    }
+    batches = []
+    #expect(sample(3, nil) != sample(3, shift))
+    #expect(batches == [Int](repeating: 6, count: 6))
+    batches = []
+    _ = sample(1, shift)
+    #expect(batches == [Int](repeating: 3, count: 6))
+  }
 }

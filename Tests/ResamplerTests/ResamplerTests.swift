@@ -37,4 +37,41 @@ struct ResamplerTests {
     let out = resampler(media)
     #expect(Array(out.data[0..<32]) != Array(out.data[32..<64]))
   }
+
+  /// Padding hidden by the media mask changes nothing: a context of 3 tokens padded to 5
+  /// with large junk resamples exactly as the 3 alone. (Shown to fail when the mask is
+  /// not passed to the layers: the junk then moves every latent.)
+  @Test func maskedPaddingIsInvisible() {
+    var g = SeededGenerator(seed: 5)
+    let resampler = PerceiverResampler(tokens: 2, width: 8, layers: 2, using: &g)
+    let real = Tensor.normal([1, 3, 8], using: &g)
+    let junk = Tensor.normal([1, 2, 8], std: 50, using: &g)
+    let padded = Tensor.concatenate([real, junk], axis: 1)  // [1, 5, 8]
+    let alone = resampler(real)
+    let masked = resampler(padded, mediaMask: [true, true, true, false, false])
+    let maxError = zip(alone.data, masked.data).map { Swift.abs($0 - $1) }.max()!
+    #expect(maxError < 1e-5)
+    let unmasked = resampler(padded)
+    #expect(zip(alone.data, unmasked.data).map { Swift.abs($0 - $1) }.max()! > 1e-2)
+  }
+
+  @Test func gradientCheckWithAMask() {
+    var g = SeededGenerator(seed: 6)
+    let resampler = PerceiverResampler(
+      tokens: 2, width: 8, layers: 1, heads: 2, using: &g)
+    var h = SeededGenerator(seed: 7)
+    for p in resampler.parameters {
+      p.assign((0..<p.count).map { _ in h.uniform(-0.6, 0.6) })
+    }
+    let media = Tensor.normal([2, 4, 8], using: &h, requiresGrad: true)
+    let mask = [true, true, false, false, true, true, true, false]
+    let report = checkGradients(at: [media] + resampler.parameters, using: &h) {
+      resampler($0[0], mediaMask: mask)
+    }
+    #expect(report.passed, "\(report)")
+    // Hidden media get no gradient at all.
+    media.zeroGrad()
+    resampler(media, mediaMask: mask).sum().backward()
+    #expect(media.gradValues![2 * 8..<4 * 8].allSatisfy { $0 == 0 })
+  }
 }
