@@ -53,7 +53,8 @@ let package = Package(
     // What every chapter's exercise checkers share; the solutions, apart from the text.
     .target(name: "Exercises", dependencies: ["Autograd"], path: "Exercises/Support"),
     .target(
-      name: "Solutions", dependencies: ["Autograd", "Layers", "Datasets"],
+      name: "Solutions",
+      dependencies: ["Autograd", "Layers", "Datasets", "Language", "Interleaved"],
       path: "Exercises/Solutions", exclude: ["Answers.md"]),
   ]
     // The chapters, one line each: the literate executable (`swift run -c release
@@ -66,6 +67,12 @@ let package = Package(
     + chapter(5, uses: ["Layers", "Datasets", "Vision", "Resampler", "Synchronizer"])
     + chapter(6, uses: ["Layers", "Datasets", "Language"])
     + chapter(7, uses: ["Layers", "Datasets", "Diffusion"])
+    + chapter(
+      8,
+      uses: [
+        "Layers", "Datasets", "Vision", "Resampler", "Synchronizer", "Language",
+        "Diffusion", "Interleaved",
+      ])
     + [
     // Tools.
     .executableTarget(
@@ -78,7 +85,7 @@ let package = Package(
       name: "Bench",
       dependencies: [
         "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Language", "Diffusion",
-        "Notebook",
+        "Interleaved", "Notebook",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -105,8 +112,8 @@ let package = Package(
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
       name: "ExercisesTests",
-      dependencies: (1...7).map { .target(name: exercisesName($0)) } + [
-        "Exercises", "Solutions", "Datasets", "Language",
+      dependencies: (1...8).map { .target(name: exercisesName($0)) } + [
+        "Exercises", "Solutions", "Datasets", "Language", "Interleaved",
       ]),
   ]
 )

@@ -106,11 +106,13 @@ let foreign = "naïve café, Ελληνικά, кириллица, ∑√∞"  /
 show("\(foreign.debugDescription) →", tokenizer.encode(foreign).count,
      "tokens, decodes back exactly:",
      tokenizer.decode(tokenizer.encode(foreign)) == foreign)
-try tokenizer.save(to: "Checkpoints/ch06-tokenizer.txt")
+try tokenizer.save(to: chapter.size(quick: "Checkpoints/ch06-tokenizer-quick.txt",
+                                    full: "Checkpoints/ch06-tokenizer.txt"))
 /*:
 Merges are learned in order of frequency: spaces with common letters first, then
 the world's words, with the space that precedes them. The tokenizer is saved as a
-plain text file of merges (`Checkpoints/ch06-tokenizer.txt`), which Chapter 8 reads.
+plain text file of merges (`Checkpoints/ch06-tokenizer.txt`; the quick run's, from
+fewer documents, as `ch06-tokenizer-quick.txt`), which Chapter 8 reads.
 
 ## Rotary position embedding
 

@@ -21,3 +21,25 @@ public enum TensorAllocations {
     counter.add(floats * MemoryLayout<Float>.size, ordering: .relaxed)
   }
 }
+
+/// Counts the floating-point operations of the engine's matrix multiplies (2·M·N·K per
+/// product: every GEMM, including convolution's and attention's). Benchmarks read it to
+/// turn a step's time into GFLOP/s; work outside matrix multiplies is not counted.
+public enum MatrixWork {
+  private static let counter = Atomic<Int>(0)
+
+  /// Operations counted since the program started.
+  public static var flops: Int { counter.load(ordering: .relaxed) }
+
+  /// The matrix-multiply operations `body` performs.
+  public static func measure(_ body: () throws -> Void) rethrows -> Int {
+    let before = flops
+    try body()
+    return flops - before
+  }
+
+  @usableFromInline
+  static func record(m: Int, n: Int, k: Int) {
+    counter.add(2 * m * n * k, ordering: .relaxed)
+  }
+}

@@ -68,6 +68,7 @@ func gemm(
   _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>,
   beta: Float = 0
 ) {
+  MatrixWork.record(m: m, n: n, k: k)
   let lda = transposeA ? m : k
   let ldb = transposeB ? k : n
   if m == 1 && n > 1 && k > 1 {

@@ -20,12 +20,12 @@ struct Bench: ParsableCommand {
     name: .customLong("only"),
     help: ArgumentHelp(
       "Run only this section (repeatable): matmul, convolution, vision, "
-        + "synchronizer, language, diffusion, elementwise, bookkeeping."))
+        + "synchronizer, language, diffusion, interleaved, elementwise, bookkeeping."))
   var sections: [String] = []
 
   static let sectionNames = [
     "matmul", "convolution", "vision", "synchronizer", "language", "diffusion",
-    "elementwise", "bookkeeping",
+    "interleaved", "elementwise", "bookkeeping",
   ]
 
   func validate() throws {
@@ -46,7 +46,8 @@ struct Bench: ParsableCommand {
       ("matmul", matmulBench), ("convolution", convolutionBench),
       ("vision", visionBench), ("synchronizer", synchronizerBench),
       ("language", languageBench), ("diffusion", diffusionBench),
-      ("elementwise", elementwiseBench), ("bookkeeping", bookkeepingBench),
+      ("interleaved", interleavedBench), ("elementwise", elementwiseBench),
+      ("bookkeeping", bookkeepingBench),
     ]
     for (name, run) in all where sections.isEmpty || sections.contains(name) { run() }
   }

@@ -2,6 +2,7 @@ import Autograd
 import Layers
 import Synchronizer
 
+// MARK: book:decoder-synchronizer
 /// MMFS as MM-Interleaved's language model uses it, between a block's attention and its
 /// feed-forward part: h ← h + tanh(α)·MMFS(RMSNorm(h), RMSNorm over channels of the
 /// maps), with α = 0 at the start so that the pre-trained decoder is unchanged. Every
@@ -22,6 +23,8 @@ public final class DecoderSynchronizer: Layer {
     gate = Tensor.zeros([1], requiresGrad: true)
   }
 
+  // MARK: end
+  // MARK: book:decoder-synchronizer-forward
   /// `h`: decoder states [B, T, C]; `maps`: one tensor per level, [B, N, C_v, H_l, W_l]
   /// (N: the most images any sequence of the batch holds; missing ones are never
   /// visible); `visible`: [B, T, N] row-major. Returns [B, T, C].
@@ -35,3 +38,4 @@ public final class DecoderSynchronizer: Layer {
     return h + gate.tanh() * read
   }
 }
+// MARK: end

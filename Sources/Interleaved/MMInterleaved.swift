@@ -6,6 +6,7 @@ import Resampler
 import Synchronizer
 import Vision
 
+// MARK: book:interleaved-configuration
 /// MMI-Tiny's sizes (DESIGN §4), with the paper's release model beside each.
 public struct InterleavedConfiguration: Sendable, Equatable {
   public var vision = VisionConfiguration()  // CLIP ViT-L/14 at 224² + ViT-Adapter
@@ -30,6 +31,7 @@ public struct InterleavedConfiguration: Sendable, Equatable {
     language = LanguageModelConfiguration(vocabularySize: vocabularySize)
   }
 }
+// MARK: end
 
 /// A batch: sequences packed to one length, and their images in the order the
 /// sequences hold them (the first sequence's images, then the second's, …).
@@ -72,6 +74,7 @@ public struct InterleavedLoss {
   public let conditionedImages: Int
 }
 
+// MARK: book:interleaved-model
 /// MM-Interleaved (Tian et al., 2024) at MMI-Tiny's size: an image encoder with its
 /// multi-scale maps (Chapter 3), a resampler that turns each image into K tokens
 /// (Chapter 4), a LLaMA-style decoder (Chapter 6) with MMFS in some of its layers
@@ -95,6 +98,7 @@ public final class MMInterleaved: Layer {
   public var unet: UNet
   public var unetSynchronizers: [UNetSynchronizer]  // the skips by level, the middle
   public let schedule: NoiseSchedule
+  // MARK: end
 
   public init(
     _ configuration: InterleavedConfiguration, using generator: inout SeededGenerator
@@ -136,6 +140,7 @@ public final class MMInterleaved: Layer {
     schedule = .linear(steps: c.diffusionSteps)
   }
 
+  // MARK: book:interleaved-loss
   /// The joint loss of one batch: L = L_text + λ·L_image.
   public func loss(
     _ batch: InterleavedBatch, using generator: inout SeededGenerator
@@ -148,7 +153,9 @@ public final class MMInterleaved: Layer {
       total: text + image * configuration.imageLossWeight, text: text, image: image,
       conditionedImages: conditioned)
   }
+  // MARK: end
 
+  // MARK: book:interleaved-encode
   /// Images [I, 3, 32, 32] → K visual tokens each and the multi-scale maps.
   public func encode(_ images: Tensor) -> EncodedImages {
     let c = configuration
@@ -163,7 +170,9 @@ public final class MMInterleaved: Layer {
     let visual = visualProjection(visualResampler(tokens))  // [I, K, C]
     return EncodedImages(tokens: visual, maps: maps)
   }
+  // MARK: end
 
+  // MARK: book:interleaved-decoder
   /// The decoder's final states [B, P, C] at `positions` of every sequence (all of
   /// them by default). With a cache, `positions` must start where the cache ends.
   public func decoderStates(
@@ -185,9 +194,11 @@ public final class MMInterleaved: Layer {
     }
   }
 
+  // MARK: end
+  // MARK: book:interleaved-embed
   /// Token embeddings with each image's K visual tokens in its slots and the learned
   /// vector added at every `<img>`: [B, P, C].
-  func embed(
+  public func embed(
     _ sequences: [PackedSequence], images: EncodedImages, positions range: Range<Int>
   ) -> Tensor {
     let (b, p, k) = (sequences.count, range.count, configuration.visualTokens)
@@ -211,10 +222,12 @@ public final class MMInterleaved: Layer {
     return tokens + Tensor(shape: [b, p, 1], data: opens) * beginImageVector
   }
 
+  // MARK: end
+  // MARK: book:interleaved-decoder-maps
   /// The maps the decoder's MMFS reads, [B, N, C_v, H, W] per level (N: the most
   /// images a sequence holds, at least one; missing images are zero and never visible),
   /// and which images each position sees, [B, P, N].
-  func decoderMaps(
+  public func decoderMaps(
     _ sequences: [PackedSequence], images: EncodedImages, positions range: Range<Int>
   ) -> (maps: [Tensor], visible: [Bool]) {
     let n = max(1, sequences.map(\.imageCount).max()!)
@@ -230,28 +243,27 @@ public final class MMInterleaved: Layer {
     let maps = images.maps.map { pickRows($0, picks, shape: [sequences.count, n]) }
     return (maps, visible)
   }
+  // MARK: end
 
+  // MARK: book:interleaved-text-loss
   /// Next-token cross-entropy over the targets the packing left (PackedSequence
   /// `textTargets`: no padding, slots, `<s>`, …).
-  func textLoss(_ states: Tensor, _ sequences: [PackedSequence]) -> Tensor {
+  public func textLoss(_ states: Tensor, _ sequences: [PackedSequence]) -> Tensor {
     let logits = language.head(states)  // [B, T, V]
     return crossEntropy(
       logits, targets: sequences.flatMap { $0.textTargets() }, ignoreIndex: -1)
   }
+  // MARK: end
 
+  // MARK: book:interleaved-image-loss
   /// The image decoder's ε-loss, averaged over all the batch's images with those that
   /// have no context counting zero (upstream's `is_cond_image`); the U-Net runs only on
   /// the others.
-  func imageLoss(
+  public func imageLoss(
     _ states: Tensor, _ batch: InterleavedBatch, _ images: EncodedImages,
     using generator: inout SeededGenerator
   ) -> (loss: Tensor, conditioned: Int) {
-    let picked = zip(batch.sequences, batch.imageOffsets).enumerated().flatMap {
-      s, pair in
-      let (sequence, offset) = pair
-      return (0..<sequence.imageCount).filter { sequence.isConditioned(image: $0) }
-        .map { ImageReference(sequence: s, image: $0, index: offset + $0) }
-    }
+    let picked = conditionedImages(batch.sequences)
     guard !picked.isEmpty else { return (Tensor.zeros([]), 0) }
     let conditions = self.conditions(states, batch.sequences, picked)  // [n, S, C]
     let previous = previousImageMaps(batch.sequences, images, picked)
@@ -265,12 +277,14 @@ public final class MMInterleaved: Layer {
       using: &generator)
     return (mse * (Float(picked.count) / Float(images.count)), picked.count)
   }
+  // MARK: end
 
+  // MARK: book:interleaved-condition
   /// Each picked image's condition for the U-Net's cross-attention, [n, S, C]: the
   /// decoder states from its document's `<s>` through its `<img>`, nearest first,
   /// projected, given 1-D sine–cosine positions (the code Chapter 7 gives timesteps),
   /// and resampled to S tokens with the padding hidden.
-  func conditions(
+  public func conditions(
     _ states: Tensor, _ sequences: [PackedSequence], _ picked: [ImageReference]
   ) -> Tensor {
     let (b, t, c) = (states.shape[0], states.shape[1], states.shape[2])
@@ -290,9 +304,11 @@ public final class MMInterleaved: Layer {
     return conditionResampler(placed, mediaMask: real)  // [n, S, C]
   }
 
+  // MARK: end
+  // MARK: book:interleaved-previous
   /// The maps of each picked image's previous image in its document, [n, 1, C_v, H, W]
   /// per level (zero where there is none), and whether there is one.
-  func previousImageMaps(
+  public func previousImageMaps(
     _ sequences: [PackedSequence], _ images: EncodedImages, _ picked: [ImageReference]
   ) -> (maps: [Tensor], hasPrevious: [Bool]) {
     let previous: [Int?] = picked.map { image in
@@ -304,9 +320,11 @@ public final class MMInterleaved: Layer {
     return (maps, previous.map { $0 != nil })
   }
 
+  // MARK: end
+  // MARK: book:interleaved-unet-hook
   /// MMFS at every hook site of the U-Net. Under guidance the U-Net runs a doubled
   /// batch; both halves read the same previous image.
-  func unetHook(maps: [Tensor], hasPrevious: [Bool]) -> UNetHook {
+  public func unetHook(maps: [Tensor], hasPrevious: [Bool]) -> UNetHook {
     let blocks = unetSynchronizers
     let levels = configuration.unet.channels.count
     return { site, features in
@@ -323,6 +341,7 @@ public final class MMInterleaved: Layer {
       return block(features, maps: tiled, hasPrevious: flags)
     }
   }
+  // MARK: end
 }
 
 /// Where each sequence's images start in the list of the batch's images.
@@ -331,8 +350,17 @@ func imageOffsets(_ sequences: [PackedSequence]) -> [Int] {
 }
 
 /// An image of a batch: its sequence, its number there, and its index in the batch.
-struct ImageReference {
-  let sequence: Int, image: Int, index: Int
+public struct ImageReference: Sendable, Equatable {
+  public let sequence: Int, image: Int, index: Int
+}
+
+/// The images of `sequences` that have context enough to train the image decoder
+/// (`isConditioned`), in batch order.
+public func conditionedImages(_ sequences: [PackedSequence]) -> [ImageReference] {
+  zip(sequences.indices, imageOffsets(sequences)).flatMap { s, offset in
+    (0..<sequences[s].imageCount).filter { sequences[s].isConditioned(image: $0) }
+      .map { ImageReference(sequence: s, image: $0, index: offset + $0) }
+  }
 }
 
 /// Rows of `x` ([R, …]) picked by index into a tensor of `shape` + x's trailing axes;

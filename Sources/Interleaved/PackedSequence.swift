@@ -2,6 +2,7 @@ import Autograd
 import Language
 import Synchronizer
 
+// MARK: book:sequence-document
 /// One part of an interleaved document, as the decoder will read it.
 public enum DocumentItem: Sendable, Equatable {
   /// Text as token ids (without `<s>` and `</s>`).
@@ -23,6 +24,7 @@ public struct SequenceDocument: Sendable, Equatable {
     self.trainsTextBeforeFirstImage = trainsTextBeforeFirstImage
   }
 }
+// MARK: end
 
 /// The ids of the tokens that give a sequence its structure.
 public struct SpecialTokens: Sendable, Equatable {
@@ -46,6 +48,7 @@ public struct PackingError: Error, CustomStringConvertible, Equatable {
   public let description: String
 }
 
+// MARK: book:packed-sequence
 /// Several documents packed into one sequence of `length` tokens, as MM-Interleaved
 /// trains: `<s>` text `<img>` K × `<image>` … `</s>`, one document after another, then
 /// padding. Positions run 0..<length across the documents (self-attention is causal
@@ -69,6 +72,7 @@ public struct PackedSequence: Sendable, Equatable {
 
   /// Each image's first slot, where it becomes visible.
   public var imageStarts: [Int] { beginImages.map { $0 + 1 } }
+// MARK: end
 
   /// The positions of every `<image>` slot, image by image: where the resampler's K
   /// visual tokens go.
@@ -76,6 +80,7 @@ public struct PackedSequence: Sendable, Equatable {
     beginImages.flatMap { ($0 + 1)...($0 + slotsPerImage) }
   }
 
+// MARK: book:sequence-visibility
   /// Which images each token may read through MMFS, [T, N] row-major: those of its own
   /// document whose first slot is at or before it. An image's own slots see it; its
   /// `<img>` does not; padding sees nothing.
@@ -83,9 +88,11 @@ public struct PackedSequence: Sendable, Equatable {
     imageVisibility(
       tokenDocuments: documents, imageStarts: imageStarts, imageDocuments: imageDocuments)
   }
+// MARK: end
 }
 
 extension PackedSequence {
+// MARK: book:pack
   /// Packs `documents` in order into `length` tokens, each image taking `slots` slots.
   public static func pack(
     _ documents: [SequenceDocument], slotsPerImage slots: Int, length: Int,
@@ -108,6 +115,7 @@ extension PackedSequence {
           ids += [special.beginImage] + [Int](repeating: special.imageSlot, count: slots)
         }
       }
+// MARK: end
       ids.append(special.end)
       tokens += ids
       owners += [Int](repeating: d, count: ids.count)
@@ -127,6 +135,7 @@ extension PackedSequence {
       trainsTextBeforeFirstImage: documents.map(\.trainsTextBeforeFirstImage))
   }
 
+// MARK: book:text-targets
   /// The next-token target of every position, −1 where the text loss must not look:
   /// the last position; a next token that is padding, an `<image>` slot (visual
   /// tokens are read, not predicted), or `<s>`; an `<img>` right after `<s>` (an image
@@ -150,7 +159,9 @@ extension PackedSequence {
       return next
     }
   }
+// MARK: end
 
+// MARK: book:condition-span
   /// The positions whose decoder states condition image j's U-Net: from its document's
   /// `<s>` through its `<img>`, reversed, so that index 0 is the `<img>` state, the
   /// nearest context first.
@@ -162,4 +173,5 @@ extension PackedSequence {
   /// Whether image j has context to learn from: more than its document's `<s>` and its
   /// own `<img>` before it. Upstream trains the image loss only for such images.
   public func isConditioned(image j: Int) -> Bool { conditionSpan(ofImage: j).count > 2 }
+// MARK: end
 }

@@ -3,6 +3,7 @@ import Layers
 import Synchronizer
 import Vision
 
+// MARK: book:unet-synchronizer
 /// MMFS as MM-Interleaved's image decoder uses it, at one hook site of the U-Net (a skip
 /// connection or the middle block): every pixel of the U-Net's feature map is a query
 /// that reads the multi-scale maps of the previous image of its document, and the
@@ -44,6 +45,8 @@ public final class UNetSynchronizer: Layer {
     centres = Self.pixelCentres(side: side)
   }
 
+  // MARK: end
+  // MARK: book:unet-synchronizer-forward
   /// `features`: the U-Net's map at this site, [B, C, S, S]; `maps`: the previous
   /// image's maps, one per level, [B, 1, C_v, H_l, W_l]; `hasPrevious[b]`: whether
   /// image b has a previous image in its document (if not, MMFS reads nothing and the
@@ -72,6 +75,7 @@ public final class UNetSynchronizer: Layer {
     let asMap = read.permuted([0, 2, 1]).reshaped([b, c, s, s])  // [B, C, S, S]
     return output(features, features: asMap)
   }
+  // MARK: end
 
   /// The centre of every pixel of an S×S map in the unit square, row by row: S² pairs
   /// (x, y).

@@ -113,3 +113,19 @@ extension String {
     return String(s)
   }
 }
+
+/// Token pieces joined by "|" in lines of at most `width` characters, broken only
+/// between tokens (a line break inside a token would misrepresent it).
+public func tokenLines(_ pieces: [String], width: Int = 78) -> [String] {
+  var lines: [String] = [], line = ""
+  for piece in pieces {
+    let next = line.isEmpty ? piece : line + "|" + piece
+    if next.count > width && !line.isEmpty {
+      lines.append(line + "|")
+      line = piece
+    } else {
+      line = next
+    }
+  }
+  return lines + [line]
+}

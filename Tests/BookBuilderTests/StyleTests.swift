@@ -46,7 +46,7 @@ struct HouseStyle {
       "secondsTaken", "ProgressBar(", "exit(", "writeToStandardError", "#if canImport",
     ]
     var found: [String] = []
-    for chapter in (2...7).map({ "Chapter0\($0)" }) {
+    for chapter in (2...8).map({ "Chapter0\($0)" }) {
       let page = repositoryRoot.appendingPathComponent("Chapters/\(chapter)/main.swift")
       let text = try String(contentsOf: page, encoding: .utf8)
       for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false)

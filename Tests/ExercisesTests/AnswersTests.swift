@@ -21,7 +21,7 @@ struct AnswersTests {
   let answers = (try? String(contentsOfFile: "Exercises/Solutions/Answers.md",
                              encoding: .utf8)) ?? ""
 
-  @Test(arguments: 1...7)
+  @Test(arguments: 1...8)
   func everyQuestionHasOneAnswer(chapter: Int) throws {
     let path = String(format: "Chapters/Chapter%02d/main.swift", chapter)
     let page = try String(contentsOfFile: path, encoding: .utf8)

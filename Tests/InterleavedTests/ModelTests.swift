@@ -256,4 +256,23 @@ struct ModelTests {
     #expect(before.text > 2 && after.text < 0.05, "text \(before.text) → \(after.text)")
     #expect(after.image < 0.5 * before.image, "image \(before.image) → \(after.image)")
   }
+
+  /// The sizes counted from a configuration alone (as the book counts the paper's 13B
+  /// model) equal the tensors of a built model, part by part, at two sizes; every
+  /// parameter belongs to one part.
+  @Test func parameterCountsFromTheConfigurationMatchTheModel() {
+    var g = SeededGenerator(seed: 9)
+    for configuration in [
+      TinyModel.configuration, InterleavedConfiguration(vocabularySize: 487),
+    ] {
+      let model = MMInterleaved(configuration, using: &g)
+      let counted = model.countedParameters
+      let computed = configuration.parameterCounts
+      #expect(counted.map(\.part) == computed.map(\.part))
+      for (c, m) in zip(computed, counted) {
+        #expect(c.count == m.count, "\(c.part): \(c.count) computed, \(m.count) built")
+      }
+      #expect(counted.reduce(0) { $0 + $1.count } == model.parameterCount)
+    }
+  }
 }
