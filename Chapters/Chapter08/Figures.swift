@@ -1,5 +1,6 @@
 // Chapter 8's figures: the packed sequence with its masks, and the over-fitting curves.
 // The book does not print this file; the page computes what they show.
+import Autograd
 import Interleaved
 import Notebook
 
@@ -90,4 +91,21 @@ func overfitChart(text: [Double], image: [Double]) -> LineChart {
   chart.add("text loss", text.enumerated().map { (Double($0.offset), $0.element) })
   chart.add("image loss", image.enumerated().map { (Double($0.offset), $0.element) })
   return chart
+}
+
+/// A count with its unit prefix ("929 k", "1.2 T"; `giga` names 10⁹, "B" for
+/// parameters), and its share of `total` when given ("929 k (35 %)").
+func amount(
+  _ n: Int, share part: Int? = nil, of total: Int = 1, giga: String = "G"
+) -> String {
+  let value = Double(n)
+  let scaled =
+    value >= 1e12 ? formatted(value / 1e12, significantDigits: 3) + " T"
+    : value >= 1e9 ? formatted(value / 1e9, significantDigits: 3) + " " + giga
+    : value >= 1e6 ? formatted(value / 1e6, significantDigits: 3) + " M"
+    : value >= 1e3 ? formatted(value / 1e3, significantDigits: 3) + " k" : "\(n)"
+  guard let part else { return scaled }
+  let percent = 100 * Double(part) / Double(total)
+  let share = percent < 0.1 ? "< 0.1" : formatted(percent, significantDigits: 2)
+  return scaled + " (" + share + " %)"
 }

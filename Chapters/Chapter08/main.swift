@@ -208,7 +208,7 @@ The query and the maps $F$ each pass an RMSNorm of their own, so MMFS reads the 
 scale whatever the decoder's states and the encoder's maps have grown to; every
 token's reference point is the image centre, and the offsets do all the finding.
 With $\alpha = 0$ the layer passes $h$ unchanged, so a pre-trained decoder starts
-exactly where it was (a test checks the logits bit for bit).
+exactly where it was (a test checks its states bit for bit).
 
 @code(decoder-synchronizer)
 @code(decoder-synchronizer-forward)
@@ -272,8 +272,10 @@ upstream does. The condition is replaced by a learned null condition 10 % of the
 
 @code(interleaved-loss)
 
-The encoder runs without gradients: Chapter 3's encoder is frozen here, as upstream
-freezes CLIP. Its maps are computed once and read by both Synchronizers.
+The encoder runs without gradients: in this book it is Chapter 3's encoder, frozen as
+upstream freezes CLIP (this chapter builds it fresh, and its random features serve the
+over-fitting below as well; Chapter 9 loads the trained one). Its maps are computed
+once and read by both Synchronizers.
 
 @code(interleaved-encode)
 @code(interleaved-text-loss)
@@ -361,7 +363,7 @@ func gradientNorm(_ prefixes: [String], of model: MMInterleaved) -> String {
 let gradientParts: [(String, [String])] = [
   ("image encoder", ["encoder."]),
   ("visual resampler and projection", ["visualResampler.", "visualProjection."]),
-  ("<img> vector", ["beginImageVector"]),
+  ("begin-image vector", ["beginImageVector"]),
   ("language model", ["language."]),
   ("MMFS gates in the decoder", (0..<2).map { "decoderSynchronizers.\($0).gate" }),
   ("MMFS in the decoder, all else",
@@ -387,37 +389,46 @@ learns, and in the U-Net only the zero convolutions do (their weights multiply M
 output, which is not zero). Once a gate opens, the rest of its MMFS receives a
 gradient. That is the price of starting a pre-trained model exactly where it was.
 
-## How big, and where the weights are
+## How big, and where the work is
 
-The parameters per part, counted in the built model and, from the configuration values
-alone, for the paper's release model:
+The parameters per part, counted in the built model, and the forward pass's work per
+part for one training sequence: MMI-Tiny's 128 tokens with two images, the paper's
+2,048 tokens with fifteen (upstream's limit for its interleaved data), each image drawn
+from a context of half the sequence. The paper's column is computed from its
+configuration values alone, by the same formulas that tests check against the built
+model and against the engine's own count of its matrix multiplies:
 */
 let counted = model.countedParameters
 let paperCounts = paper.parameterCounts
-func millions(_ n: Int) -> String {
-  n >= 1_000_000_000 ? formatted(Double(n) / 1e9, significantDigits: 3) + " B"
-    : n >= 1_000_000 ? formatted(Double(n) / 1e6, significantDigits: 3) + " M"
-    : n >= 1_000 ? formatted(Double(n) / 1e3, significantDigits: 3) + " k" : "\(n)"
-}
-func share(_ part: Int, of total: Int) -> String {
-  let percent = 100 * Double(part) / Double(total)
-  return percent < 0.01 ? "< 0.01 %" : formatted(percent, significantDigits: 2) + " %"
-}
+let work = configuration.forwardFLOPs(tokens: 128, images: 2, context: 64)
+let paperWork = paper.forwardFLOPs(tokens: 2048, images: 15, context: 1024)
 let paperTotal = paperCounts.reduce(0) { $0 + $1.count }
-showTable(["part", "MMI-Tiny", "share", "paper", "share"],
-          zip(counted, paperCounts).map { ours, theirs in
-            [ours.part, millions(ours.count), share(ours.count, of: model.parameterCount),
-             millions(theirs.count), share(theirs.count, of: paperTotal)]
-          } + [["total", millions(model.parameterCount), "", millions(paperTotal), ""]])
+let workTotal = work.reduce(0) { $0 + $1.flops }
+let paperWorkTotal = paperWork.reduce(0) { $0 + $1.flops }
+showTable(
+  ["part", "parameters", "paper", "forward FLOPs", "paper"],
+  counted.indices.map { i in
+    [counted[i].part,
+     amount(counted[i].count, share: counted[i].count, of: model.parameterCount),
+     amount(paperCounts[i].count, share: paperCounts[i].count, of: paperTotal,
+            giga: "B"),
+     amount(work[i].flops, share: work[i].flops, of: workTotal),
+     amount(paperWork[i].flops, share: paperWork[i].flops, of: paperWorkTotal)]
+  } + [["total", amount(model.parameterCount), amount(paperTotal, giga: "B"),
+        amount(workTotal), amount(paperWorkTotal)]])
 /*:
-The paper's model is a language model with parts attached: Vicuna-13B is nine tenths
-of it, and its ten MMFS blocks add a few per cent. MMI-Tiny is not a scaled copy. With
-a vocabulary of under 500 tokens its decoder is no bigger than its U-Net (a third of
-the model each), and the image side, encoder and U-Net, weighs far more than in the
-paper; its two decoder Synchronizers are about the share of the paper's ten. (Our
-counts for the paper use our design at its widths where upstream's differs:
-its U-Net, Stable Diffusion 2.1's, has 865 M parameters in two residual blocks and a
-transformer per level; its resamplers are Q-Formers.)
+The paper's model is a language model with parts attached: Vicuna-13B holds nine
+tenths of the weights and does seven tenths of the work, and its ten MMFS blocks add a
+few per cent of the weights and a tenth of the work. MMI-Tiny is not a scaled copy.
+With a vocabulary of under 500 tokens its decoder is no bigger than its U-Net (a third
+of the model each), and the work is the other way round from the paper's: the U-Net,
+running every pixel of every image through convolutions, does more than half of it,
+the decoder a fifth. Its two decoder Synchronizers
+are about the share of the paper's ten. (Our counts for the paper use our design at
+its widths where upstream's differs: its U-Net, Stable Diffusion 2.1's, has 865 M
+parameters in two residual blocks and a transformer per level; its resamplers are
+Q-Formers. The work counts matrix multiplies only, which is most of it; MMFS's
+bilinear sampling is not among them.)
 
 ## Does it learn? Over-fitting two documents
 
@@ -482,6 +493,8 @@ hidden, and the noise can be predicted only as well as the image is known.
   resampled to 8 tokens; the null condition replaces it 10 % of the time.
 - $L = L_{\text{text}} + \lambda L_{\text{image}}$, the image loss averaged over all
   images with those without context counting zero.
+- MMI-Tiny has 2.6 M parameters, and its U-Net does most of the work of a training
+  step; in the paper, the 13 B decoder does.
 - Every part gets a gradient (checked), and the model over-fits two documents.
   Chapter 9 trains it.
 

@@ -23,23 +23,30 @@ public enum TensorAllocations {
 }
 
 /// Counts the floating-point operations of the engine's matrix multiplies (2·M·N·K per
-/// product: every GEMM, including convolution's and attention's). Benchmarks read it to
-/// turn a step's time into GFLOP/s; work outside matrix multiplies is not counted.
+/// product: every GEMM, including convolution's and attention's). Benchmarks and tests
+/// read it to turn a step's time into GFLOP/s and to check formulas of a model's work;
+/// work outside matrix multiplies is not counted.
+///
+/// The count belongs to the task that measures (a task-local tally), so tests running
+/// side by side do not add to each other's counts; the engine multiplies on the
+/// calling thread, which keeps the task's value in reach.
 public enum MatrixWork {
-  private static let counter = Atomic<Int>(0)
-
-  /// Operations counted since the program started.
-  public static var flops: Int { counter.load(ordering: .relaxed) }
-
-  /// The matrix-multiply operations `body` performs.
-  public static func measure(_ body: () throws -> Void) rethrows -> Int {
-    let before = flops
-    try body()
-    return flops - before
+  final class Tally: @unchecked Sendable {
+    var flops = 0
   }
 
-  @usableFromInline
+  @TaskLocal static var tally: Tally?
+
+  /// The matrix-multiply operations `body` performs (nested measures count for both).
+  public static func measure(_ body: () throws -> Void) rethrows -> Int {
+    let outer = tally
+    let inner = Tally()
+    try $tally.withValue(inner) { try body() }
+    outer?.flops += inner.flops
+    return inner.flops
+  }
+
   static func record(m: Int, n: Int, k: Int) {
-    counter.add(2 * m * n * k, ordering: .relaxed)
+    tally?.flops += 2 * m * n * k
   }
 }

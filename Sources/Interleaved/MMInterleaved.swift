@@ -17,7 +17,9 @@ public struct InterleavedConfiguration: Sendable, Equatable {
   public var decoderSynchronizer = SynchronizerConfiguration()  // 16 heads, 8 points
   public var conditionTokens = 8  // 77
   public var conditionLayers = 1  // 1
-  public var unet = UNetConfiguration()  // Stable Diffusion 2.1's, on 64² latents
+  public var unet = UNetConfiguration()  // Stable Diffusion 2.1's
+  /// The side of what the U-Net denoises: the image itself here, a 64² latent upstream.
+  public var unetSide = 32  // 64
   /// The U-Net's MMFS blocks: heads, levels, points (16, 4, 8); widths per site.
   public var unetSynchronizer = SynchronizerConfiguration()
   public var diffusionSteps = 200  // 1000
@@ -131,8 +133,12 @@ public final class MMInterleaved: Layer {
       [1, c.conditionTokens, width], std: 0.02, using: &generator, requiresGrad: true)
     unet = UNet(c.unet, using: &generator)
     let levels = c.unet.channels.count
-    let sites = (0..<levels).map { (c.unet.channels[$0], c.vision.imageSize >> $0) }
-      + [(c.unet.channels[levels - 1], c.vision.imageSize >> (levels - 1))]
+    require(
+      c.unetSide == c.vision.imageSize, "MMInterleaved",
+      "the U-Net draws the images the encoder reads: unetSide \(c.unetSide) must equal "
+        + "the image size \(c.vision.imageSize)")
+    let sites = (0..<levels).map { (c.unet.channels[$0], c.unetSide >> $0) }
+      + [(c.unet.channels[levels - 1], c.unetSide >> (levels - 1))]
     unetSynchronizers = sites.map { channels, side in
       UNetSynchronizer(
         channels: channels, side: side, base: c.unetSynchronizer, using: &generator)

@@ -24,7 +24,7 @@ extension InterleavedConfiguration {
           tokens: visualTokens, width: v.width, layers: visualResamplerLayers)
           + v.width * width + width
       ),
-      ("<img> vector", width),
+      ("begin-image vector", width),
       ("language model", languageModelParameters(l)),
       (
         "MMFS in the decoder",
@@ -78,7 +78,7 @@ extension InterleavedConfiguration {
     c.unet.imageChannels = 4
     (c.unet.channels, c.unet.attentionLevels) = ([320, 640, 1280, 1280], [0, 1, 2])
     (c.unet.contextWidth, c.unet.timeCodeWidth, c.unet.timeWidth) = (1024, 320, 1280)
-    (c.unet.heads, c.unet.groups) = (8, 32)
+    (c.unet.heads, c.unet.groups, c.unetSide) = (8, 32, 64)
     (c.diffusionSteps, c.imageLossWeight) = (1000, 10)
     return c
   }
@@ -180,4 +180,151 @@ private func unetParameters(_ u: UNetConfiguration) -> Int {
   }
   let output = layerNorm(u.channels[0]) + conv(u.channels[0], u.imageChannels, kernel: 3)
   return total + output
+}
+
+extension InterleavedConfiguration {
+  /// The forward pass's matrix-multiply work per part for one training sequence of
+  /// `tokens` tokens holding `images` images, every one drawn by the U-Net from a
+  /// context padded to `context` positions, in FLOPs (two per multiply–add). Work
+  /// outside matrix multiplies (bilinear sampling, softmax, norms) is not counted; the
+  /// backward pass costs about twice the forward. A test checks every part against the
+  /// engine's count of a real forward pass.
+  public func forwardFLOPs(
+    tokens t: Int, images: Int, context: Int
+  ) -> [(part: String, flops: Int)] {
+    let v = vision, d = language.width, k = visualTokens
+    let side = unetSide
+    let mapSides = [v.imageSize / 2, v.imageSize / 4, v.imageSize / 8]
+    let unetSites = unet.channels.indices.map { (unet.channels[$0], side >> $0) }
+      + [(unet.channels.last!, side >> (unet.channels.count - 1))]
+    let decoderMaps = max(images, 1)
+    return [
+      ("vision transformer", images * visionTransformerFLOPs(v)),
+      (
+        "feature pyramid",
+        images * featurePyramidFLOPs(v, channels: decoderSynchronizer.valueWidth)
+      ),
+      (
+        "visual resampler and projection",
+        images
+          * (resamplerFLOPs(tokens: k, media: v.tokens, width: v.width,
+                            layers: visualResamplerLayers)
+            + 2 * k * v.width * d)
+      ),
+      ("begin-image vector", 0),
+      ("language model", languageModelFLOPs(language, tokens: t)),
+      (
+        "MMFS in the decoder",
+        synchronizedLayers.count
+          * synchronizerFLOPs(
+            decoderSynchronizer, queries: t, images: decoderMaps, mapSides: mapSides)
+      ),
+      (
+        "condition path",
+        images
+          * (2 * context * d * d
+            + resamplerFLOPs(tokens: conditionTokens, media: context, width: d,
+                             layers: conditionLayers))
+      ),
+      ("U-Net", images * unetFLOPs(unet, side: side, conditionTokens: conditionTokens)),
+      (
+        "MMFS in the U-Net",
+        images
+          * unetSites.reduce(0) { total, site in
+            let (channels, siteSide) = site
+            var s = unetSynchronizer
+            (s.queryWidth, s.outputWidth) = (channels, channels)
+            return total
+              + synchronizerFLOPs(
+                s, queries: siteSide * siteSide, images: 1, mapSides: mapSides)
+              + 2 * siteSide * siteSide * channels * channels  // the zero convolution
+          }
+      ),
+    ]
+  }
+}
+
+/// A k×k convolution producing `pixels` output pixels.
+private func convFLOPs(_ inputs: Int, _ outputs: Int, kernel k: Int, pixels: Int) -> Int {
+  2 * pixels * inputs * k * k * outputs
+}
+
+/// Multi-head attention of `queries` over `keys` (projections included).
+private func attentionFLOPs(
+  queries q: Int, keys s: Int, width c: Int, context: Int
+) -> Int {
+  2 * q * c * c * 2 + 2 * s * context * c * 2 + 4 * q * s * c
+}
+
+private func visionTransformerFLOPs(_ v: VisionConfiguration) -> Int {
+  let m = v.tokens, c = v.width
+  let block = attentionFLOPs(queries: m, keys: m, width: c, context: c) + 16 * m * c * c
+  return convFLOPs(3, c, kernel: v.patchSize, pixels: m) + v.layers * block
+}
+
+private func featurePyramidFLOPs(_ v: VisionConfiguration, channels c: Int) -> Int {
+  let (s2, s4, s8) = (v.imageSize / 2, v.imageSize / 4, v.imageSize / 8)
+  return convFLOPs(3, c / 2, kernel: 3, pixels: s2 * s2)
+    + convFLOPs(c / 2, c, kernel: 3, pixels: s2 * s2)
+    + convFLOPs(c, c, kernel: 3, pixels: s4 * s4)
+    + convFLOPs(c, c, kernel: 3, pixels: s8 * s8)
+    + [s2, s4, s8].reduce(0) { $0 + convFLOPs(v.width, c, kernel: 1, pixels: $1 * $1) }
+}
+
+/// K latents reading M media tokens and themselves, `layers` times.
+private func resamplerFLOPs(
+  tokens k: Int, media m: Int, width c: Int, layers: Int
+) -> Int {
+  let attention = attentionFLOPs(queries: k, keys: m + k, width: c, context: c)
+  return layers * (attention + 16 * k * c * c)
+}
+
+private func languageModelFLOPs(_ l: LanguageModelConfiguration, tokens t: Int) -> Int {
+  let c = l.width
+  let block = 8 * t * c * c + 4 * t * t * c + 6 * t * c * l.hiddenWidth
+  return l.layers * block + 2 * t * c * l.vocabularySize
+}
+
+private func synchronizerFLOPs(
+  _ s: SynchronizerConfiguration, queries t: Int, images n: Int, mapSides: [Int]
+) -> Int {
+  let perImage = s.heads * s.points * 2 + s.heads * s.levels * (s.points + 1)
+  let values = mapSides.prefix(s.levels).reduce(0) { $0 + $1 * $1 }
+  return 2 * t * s.queryWidth * s.queryWidth + 2 * t * n * s.queryWidth * perImage
+    + 2 * n * values * s.valueWidth * s.attentionWidth
+    + 2 * t * s.attentionWidth * s.outputWidth
+}
+
+/// One image through the U-Net, with `tokens` condition tokens.
+private func unetFLOPs(
+  _ u: UNetConfiguration, side: Int, conditionTokens tokens: Int
+) -> Int {
+  let levels = u.channels.count
+  func residual(_ inputs: Int, _ outputs: Int, _ s: Int) -> Int {
+    convFLOPs(inputs, outputs, kernel: 3, pixels: s * s)
+      + convFLOPs(outputs, outputs, kernel: 3, pixels: s * s) + 2 * u.timeWidth * outputs
+      + (inputs == outputs ? 0 : convFLOPs(inputs, outputs, kernel: 1, pixels: s * s))
+  }
+  func crossAttention(_ c: Int, _ s: Int, _ level: Int) -> Int {
+    guard u.attentionLevels.contains(level) else { return 0 }
+    return attentionFLOPs(queries: s * s, keys: tokens, width: c, context: u.contextWidth)
+  }
+  var total = 2 * u.timeCodeWidth * u.timeWidth + 2 * u.timeWidth * u.timeWidth
+  total += convFLOPs(u.imageChannels, u.channels[0], kernel: 3, pixels: side * side)
+  for level in 0..<levels {
+    let (c, s) = (u.channels[level], side >> level)
+    total += residual(u.channels[max(level - 1, 0)], c, s) + crossAttention(c, s, level)
+    if level < levels - 1 { total += convFLOPs(c, c, kernel: 3, pixels: s * s / 4) }
+  }
+  let (deepest, bottom) = (u.channels[levels - 1], side >> (levels - 1))
+  total += 2 * residual(deepest, deepest, bottom)
+    + attentionFLOPs(
+      queries: bottom * bottom, keys: tokens, width: deepest, context: u.contextWidth)
+  for level in (0..<levels).reversed() {
+    let (c, s) = (u.channels[level], side >> level)
+    let from = level == levels - 1 ? deepest : u.channels[level + 1]
+    total += residual(from + c, c, s) + crossAttention(c, s, level)
+    if level > 0 { total += convFLOPs(c, c, kernel: 3, pixels: 4 * s * s) }
+  }
+  return total + convFLOPs(u.channels[0], u.imageChannels, kernel: 3, pixels: side * side)
 }

@@ -275,4 +275,67 @@ struct ModelTests {
       #expect(counted.reduce(0) { $0 + $1.count } == model.parameterCount)
     }
   }
+
+  /// The matrix-multiply work counted from a configuration (as the book counts the
+  /// paper's) equals the engine's own count of each part's forward pass, on one sequence
+  /// whose three images all have context.
+  @Test func forwardWorkFromTheConfigurationMatchesTheEngine() throws {
+    var g = SeededGenerator(seed: 10)
+    let configuration = TinyModel.configuration
+    let model = MMInterleaved(configuration, using: &g)
+    let sequence = try PackedSequence.pack(
+      [SequenceDocument([.text([5]), .image, .text([6, 7]), .image, .image, .text([8])])],
+      slotsPerImage: 2, length: 16, special: TinyModel.special)
+    let batch = InterleavedBatch(
+      sequences: [sequence], images: Tensor.uniform([3, 3, 32, 32], using: &g))
+    let picked = conditionedImages([sequence])
+    #expect(picked.count == 3)
+    let context = picked.map { sequence.conditionSpan(ofImage: $0.image).count }.max()!
+    let computed = configuration.forwardFLOPs(tokens: 16, images: 3, context: context)
+    let measured: [Int] = withoutGradient {
+      let images = model.encode(batch.images)
+      let vitTokens = model.encoder.vit(batch.images)
+      let x = model.embed([sequence], images: images, positions: 0..<16)
+      let states = model.decoderStates([sequence], images: images)
+      let (maps, visible) = model.decoderMaps(
+        [sequence], images: images, positions: 0..<16)
+      let noisy = Tensor.normal([3, 3, 32, 32], using: &g)
+      let condition = model.conditions(states, [sequence], picked)
+      var sites: [Tensor] = []
+      let previous = model.previousImageMaps([sequence], images, picked)
+      return [
+        MatrixWork.measure { _ = model.encoder.vit(batch.images) },
+        MatrixWork.measure {
+          _ = model.encoder.pyramid(batch.images, vitTokens: vitTokens)
+        },
+        MatrixWork.measure {
+          _ = model.visualProjection(model.visualResampler(vitTokens))
+        },
+        0,
+        MatrixWork.measure { _ = model.language.head(model.language.hiddenStates(x)) },
+        MatrixWork.measure {
+          for block in model.decoderSynchronizers {
+            _ = block(x, maps: maps, visible: visible)
+          }
+        },
+        MatrixWork.measure { _ = model.conditions(states, [sequence], picked) },
+        MatrixWork.measure {
+          _ = model.unet(noisy, timesteps: [1, 2, 3], context: condition) { _, features in
+            sites.append(features)
+            return features
+          }
+        },
+        MatrixWork.measure {
+          for (block, features) in zip(model.unetSynchronizers, sites) {
+            _ = block(features, maps: previous.maps, hasPrevious: previous.hasPrevious)
+          }
+        },
+      ]
+    }
+    #expect(computed.map(\.part) == model.countedParameters.map(\.part))
+    for (part, count) in zip(computed, measured) {
+      #expect(
+        part.flops == count, "\(part.part): \(part.flops) computed, \(count) counted")
+    }
+  }
 }

@@ -15,14 +15,23 @@ struct ResamplerTests {
     }
   }
 
-  @Test func gradientCheck() {
-    var g = SeededGenerator(seed: 2)
+  /// A one-layer resampler of width 8 with every parameter drawn from ±0.6 (away from
+  /// initialisation's zeros and ones), for gradient checks.
+  func randomisedResampler(
+    tokens: Int, seed: UInt64, using h: inout SeededGenerator
+  ) -> PerceiverResampler {
+    var g = SeededGenerator(seed: seed)
     let resampler = PerceiverResampler(
-      tokens: 3, width: 8, layers: 1, heads: 2, using: &g)
-    var h = SeededGenerator(seed: 3)
+      tokens: tokens, width: 8, layers: 1, heads: 2, using: &g)
     for p in resampler.parameters {
       p.assign((0..<p.count).map { _ in h.uniform(-0.6, 0.6) })
     }
+    return resampler
+  }
+
+  @Test func gradientCheck() {
+    var h = SeededGenerator(seed: 3)
+    let resampler = randomisedResampler(tokens: 3, seed: 2, using: &h)
     let media = Tensor.normal([2, 5, 8], using: &h, requiresGrad: true)
     let report = checkGradients(at: [media] + resampler.parameters, using: &h) {
       resampler($0[0])
@@ -56,13 +65,8 @@ struct ResamplerTests {
   }
 
   @Test func gradientCheckWithAMask() {
-    var g = SeededGenerator(seed: 6)
-    let resampler = PerceiverResampler(
-      tokens: 2, width: 8, layers: 1, heads: 2, using: &g)
     var h = SeededGenerator(seed: 7)
-    for p in resampler.parameters {
-      p.assign((0..<p.count).map { _ in h.uniform(-0.6, 0.6) })
-    }
+    let resampler = randomisedResampler(tokens: 2, seed: 6, using: &h)
     let media = Tensor.normal([2, 4, 8], using: &h, requiresGrad: true)
     let mask = [true, true, false, false, true, true, true, false]
     let report = checkGradients(at: [media] + resampler.parameters, using: &h) {
