@@ -93,19 +93,18 @@ func overfitChart(text: [Double], image: [Double]) -> LineChart {
   return chart
 }
 
-/// A count with its unit prefix ("929 k", "1.2 T"; `giga` names 10⁹, "B" for
-/// parameters), and its share of `total` when given ("929 k (35 %)").
-func amount(
-  _ n: Int, share part: Int? = nil, of total: Int = 1, giga: String = "G"
-) -> String {
+/// A count with its unit prefix: "929 k", "1.24 T"; `giga` names 10⁹ ("B" for
+/// parameters, as in "13 B").
+func amount(_ n: Int, giga: String = "G") -> String {
   let value = Double(n)
-  let scaled =
-    value >= 1e12 ? formatted(value / 1e12, significantDigits: 3) + " T"
+  return value >= 1e12 ? formatted(value / 1e12, significantDigits: 3) + " T"
     : value >= 1e9 ? formatted(value / 1e9, significantDigits: 3) + " " + giga
     : value >= 1e6 ? formatted(value / 1e6, significantDigits: 3) + " M"
     : value >= 1e3 ? formatted(value / 1e3, significantDigits: 3) + " k" : "\(n)"
-  guard let part else { return scaled }
+}
+
+/// `part` as a percentage of `total`: "35 %", "< 0.1 %".
+func percentage(_ part: Int, of total: Int) -> String {
   let percent = 100 * Double(part) / Double(total)
-  let share = percent < 0.1 ? "< 0.1" : formatted(percent, significantDigits: 2)
-  return scaled + " (" + share + " %)"
+  return percent < 0.1 ? "< 0.1 %" : formatted(percent, significantDigits: 2) + " %"
 }

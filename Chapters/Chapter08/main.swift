@@ -402,20 +402,18 @@ let counted = model.countedParameters
 let paperCounts = paper.parameterCounts
 let work = configuration.forwardFLOPs(tokens: 128, images: 2, context: 64)
 let paperWork = paper.forwardFLOPs(tokens: 2048, images: 15, context: 1024)
-let paperTotal = paperCounts.reduce(0) { $0 + $1.count }
-let workTotal = work.reduce(0) { $0 + $1.flops }
-let paperWorkTotal = paperWork.reduce(0) { $0 + $1.flops }
-showTable(
-  ["part", "parameters", "paper", "forward FLOPs", "paper"],
-  counted.indices.map { i in
-    [counted[i].part,
-     amount(counted[i].count, share: counted[i].count, of: model.parameterCount),
-     amount(paperCounts[i].count, share: paperCounts[i].count, of: paperTotal,
-            giga: "B"),
-     amount(work[i].flops, share: work[i].flops, of: workTotal),
-     amount(paperWork[i].flops, share: paperWork[i].flops, of: paperWorkTotal)]
-  } + [["total", amount(model.parameterCount), amount(paperTotal, giga: "B"),
-        amount(workTotal), amount(paperWorkTotal)]])
+func sizeRows(_ ours: [Int], _ theirs: [Int], giga: String = "G") -> [[String]] {
+  let (oursTotal, theirsTotal) = (ours.reduce(0, +), theirs.reduce(0, +))
+  return counted.indices.map { i in
+    [counted[i].part, amount(ours[i]), percentage(ours[i], of: oursTotal),
+     amount(theirs[i], giga: giga), percentage(theirs[i], of: theirsTotal)]
+  } + [["total", amount(oursTotal), "", amount(theirsTotal, giga: giga), ""]]
+}
+let sizeHeader = ["part", "MMI-Tiny", "share", "paper", "share"]
+show("Parameters:")
+showTable(sizeHeader, sizeRows(counted.map(\.count), paperCounts.map(\.count), giga: "B"))
+show("Forward FLOPs of one training sequence:")
+showTable(sizeHeader, sizeRows(work.map(\.flops), paperWork.map(\.flops)))
 /*:
 The paper's model is a language model with parts attached: Vicuna-13B holds nine
 tenths of the weights and does seven tenths of the work, and its ten MMFS blocks add a
