@@ -25,7 +25,7 @@ extension Bench {
     let forwardBackward = bestSeconds(repeats: repeats) {
       let input = Tensor(shape: one.shape, data: one.data, requiresGrad: true)
       net(input, timesteps: [100], context: oneContext).sum().backward()
-      net.zeroGrad()
+      optimizer.zeroGrad()  // not net.zeroGrad(): its Mirror walk would be timed too
     }
     // Per image, by how many images share one U-Net call (sampling batches prompts).
     let batchSizes = [1, 4, 16, 64]
