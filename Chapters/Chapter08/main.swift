@@ -61,16 +61,7 @@ We use the tokenizer Chapter 6 trained, and pack two documents: a short story of
 frames, and a caption document in which the image comes first. Two slots per image
 keep the picture small; MMI-Tiny uses K = 8.
 */
-let tokenizerPath = chapter.size(quick: "Checkpoints/ch06-tokenizer-quick.txt",
-                                 full: "Checkpoints/ch06-tokenizer.txt")
-let tokenizer: BPETokenizer
-do {
-  tokenizer = try BPETokenizer.load(from: tokenizerPath)
-} catch {
-  stop("Chapter 8 reads the tokenizer that Chapter 6 trains, but \(error). Make it with:"
-       + " swift run -c release Chapter06\(chapter.options.full ? " --full" : "")"
-       + " (about \(chapter.size(quick: "20 seconds", full: "an hour"))).")
-}
+let tokenizer = chapter6Tokenizer(full: chapter.options.full)
 let special = SpecialTokens(tokenizer)
 
 /// A document of the world as the decoder reads it: each text through the tokenizer,
