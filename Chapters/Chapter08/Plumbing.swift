@@ -24,10 +24,11 @@ func chapter6Tokenizer(full: Bool) -> BPETokenizer {
 }
 
 /// `steps` AdamW steps of `model` on `batch` at `rate`, with a line of both losses every
-/// `every` steps; returns both curves and the seconds taken.
+/// `every` steps (placed in the book under the page's `line` that called this);
+/// returns both curves and the seconds taken.
 func overfit(
   _ model: MMInterleaved, on batch: InterleavedBatch, steps: Int, rate: Float,
-  every: Int, using generator: inout SeededGenerator
+  every: Int, using generator: inout SeededGenerator, line: UInt = #line
 ) -> (text: [Double], image: [Double], seconds: Double) {
   let optimizer = AdamW([ParameterGroup(model.namedParameters)])
   var text: [Double] = [], image: [Double] = []
@@ -41,7 +42,7 @@ func overfit(
       image.append(Double(loss.image.item))
       if step % every == 0 {
         show("step \(step): text", formatted(loss.text.item, significantDigits: 3),
-             "· image", formatted(loss.image.item, significantDigits: 3))
+             "· image", formatted(loss.image.item, significantDigits: 3), line: line)
       }
     }
   }
