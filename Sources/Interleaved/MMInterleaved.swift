@@ -35,6 +35,16 @@ public struct InterleavedConfiguration: Sendable, Equatable {
 }
 // MARK: end
 
+extension InterleavedConfiguration {
+  /// The U-Net's MMFS sites, in the order of `UNetSite`: each level's skip, then the
+  /// middle block, with the channels and side of the features there.
+  public var unetSynchronizerSites: [(channels: Int, side: Int)] {
+    let levels = unet.channels.count
+    return (0..<levels).map { (unet.channels[$0], unetSide >> $0) }
+      + [(unet.channels[levels - 1], unetSide >> (levels - 1))]
+  }
+}
+
 /// A batch: sequences packed to one length, and their images in the order the
 /// sequences hold them (the first sequence's images, then the second's, …).
 public struct InterleavedBatch {
@@ -53,9 +63,6 @@ public struct InterleavedBatch {
         + "got \(images.shape)")
     (self.sequences, self.images) = (sequences, images)
   }
-
-  /// Where each sequence's images start in `images`.
-  var imageOffsets: [Int] { Interleaved.imageOffsets(sequences) }
 }
 
 /// The images of a batch as the model reads them.
@@ -132,14 +139,11 @@ public final class MMInterleaved: Layer {
     nullCondition = Tensor.normal(
       [1, c.conditionTokens, width], std: 0.02, using: &generator, requiresGrad: true)
     unet = UNet(c.unet, using: &generator)
-    let levels = c.unet.channels.count
     require(
       c.unetSide == c.vision.imageSize, "MMInterleaved",
       "the U-Net draws the images the encoder reads: unetSide \(c.unetSide) must equal "
         + "the image size \(c.vision.imageSize)")
-    let sites = (0..<levels).map { (c.unet.channels[$0], c.unetSide >> $0) }
-      + [(c.unet.channels[levels - 1], c.unetSide >> (levels - 1))]
-    unetSynchronizers = sites.map { channels, side in
+    unetSynchronizers = c.unetSynchronizerSites.map { channels, side in
       UNetSynchronizer(
         channels: channels, side: side, base: c.unetSynchronizer, using: &generator)
     }
@@ -334,8 +338,10 @@ public final class MMInterleaved: Layer {
     let blocks = unetSynchronizers
     let levels = configuration.unet.channels.count
     return { site, features in
+      // Under guidance both halves read the same maps: [copies·n, 1, C_v, H, W]. In
+      // training copies is 1 and the maps pass as they are, uncopied.
       let copies = features.shape[0] / hasPrevious.count
-      let tiled = maps.map { map in  // [copies·n, 1, C_v, H, W]
+      let tiled = copies == 1 ? maps : maps.map { map in
         Tensor.concatenate(Array(repeating: map, count: copies), axis: 0)
       }
       let flags = Array(Array(repeating: hasPrevious, count: copies).joined())

@@ -10,7 +10,6 @@ extension InterleavedConfiguration {
   /// Parameters per part, in the order `MMInterleaved` holds them.
   public var parameterCounts: [(part: String, count: Int)] {
     let v = vision, l = language, width = language.width
-    let unetSites = unet.channels + [unet.channels.last!]
     return [
       ("vision transformer", visionTransformerParameters(v)),
       (
@@ -42,7 +41,8 @@ extension InterleavedConfiguration {
       ("U-Net", unetParameters(unet)),
       (
         "MMFS in the U-Net",
-        unetSites.reduce(0) { total, channels in
+        unetSynchronizerSites.reduce(0) { total, site in
+          let channels = site.channels
           var s = unetSynchronizer
           (s.queryWidth, s.outputWidth, s.maxImages) = (channels, channels, 2)
           return total + 2 * channels + 2 * s.valueWidth + synchronizerParameters(s)
@@ -193,10 +193,7 @@ extension InterleavedConfiguration {
     tokens t: Int, images: Int, context: Int
   ) -> [(part: String, flops: Int)] {
     let v = vision, d = language.width, k = visualTokens
-    let side = unetSide
     let mapSides = [v.imageSize / 2, v.imageSize / 4, v.imageSize / 8]
-    let unetSites = unet.channels.indices.map { (unet.channels[$0], side >> $0) }
-      + [(unet.channels.last!, side >> (unet.channels.count - 1))]
     let decoderMaps = max(images, 1)
     return [
       ("vision transformer", images * visionTransformerFLOPs(v)),
@@ -226,11 +223,14 @@ extension InterleavedConfiguration {
             + resamplerFLOPs(tokens: conditionTokens, media: context, width: d,
                              layers: conditionLayers))
       ),
-      ("U-Net", images * unetFLOPs(unet, side: side, conditionTokens: conditionTokens)),
+      (
+        "U-Net",
+        images * unetFLOPs(unet, side: unetSide, conditionTokens: conditionTokens)
+      ),
       (
         "MMFS in the U-Net",
         images
-          * unetSites.reduce(0) { total, site in
+          * unetSynchronizerSites.reduce(0) { total, site in
             let (channels, siteSide) = site
             var s = unetSynchronizer
             (s.queryWidth, s.outputWidth) = (channels, channels)
