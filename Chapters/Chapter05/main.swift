@@ -217,9 +217,19 @@ the null slots' fixed logit appended, and one softmax across images, levels and 
 
 @code(mmfs-pattern-softmax)
 
-The second reads: for each level, project the values, split them by head, sample them
-at the locations, weight the samples and sum over images and points; the heads are
-joined and projected out:
+The second reads: for each level, split the projected values by head, sample them at
+the locations, weight the samples and sum over images and points; then join the heads.
+Composed of the operations built so far, it reads
+
+@code(mmfs-read-composed)
+
+That is correct, and slow: every sample of every point is stored before it is weighted,
+[B, N, h, T, P, d] numbers per level, and each permute copies its operand. The library
+does the same read as one operation, `synchronizerRead`, which keeps one running sum
+per token and head and reads the operands where the layers leave them; its backward
+pass gets all three gradients from four dot products per point. Appendix A takes it
+apart and measures it; the tests hold it to the composed version, values and
+gradients. The layer projects the values, reads, and projects out:
 
 @code(mmfs)
 

@@ -90,29 +90,14 @@ public final class MultiModalFeatureSynchronizer: Layer {
           + "same N at every level, got \(maps.map(\.shape))")
     }
     let n = maps[0].shape[1]
-    let (h, p) = (c.heads, c.points)
-    let d = c.attentionWidth / h
     let (locations, weights) = samplingPattern(
       x, reference: reference, images: n, visible: visible)
-
-    // Sample every level's values and combine with the weights.
-    var combined: Tensor? = nil  // [B, h, T, d]
-    let groupedLocations = locations.permuted([0, 2, 3, 1, 4, 5])  // [B, N, h, T, P, 2]
-      .reshaped([b * n * h, t * p, 2])
-    for (level, map) in maps.enumerated() {
-      let (height, width) = (map.shape[3], map.shape[4])
-      let values = valueProjection(map.permuted([0, 1, 3, 4, 2]))  // [B, N, H, W, h·d]
-        .reshaped([b, n, height, width, h, d]).permuted([0, 1, 4, 2, 3, 5])
-        .reshaped([b * n * h, height, width, d])  // [B·N·h, H, W, d]
-      let samples = bilinearSample(values, at: groupedLocations)
-        .reshaped([b, n, h, t, p, d])  // [B, N, h, T, P, d]
-      let levelWeights = weights.sliced(axis: 4, level..<(level + 1))
-        .sliced(axis: 5, 0..<p).reshaped([b, t, h, n, p])
-        .permuted([0, 3, 2, 1, 4]).reshaped([b, n, h, t, p, 1])  // [B, N, h, T, P, 1]
-      let contribution = (samples * levelWeights).sum(axes: [1, 4])  // [B, h, T, d]
-      combined = combined.map { $0 + contribution } ?? contribution
+    let values = maps.map { map in
+      valueProjection(map.permuted([0, 1, 3, 4, 2]))  // [B, N, H, W, h·d]
     }
-    let heads = combined!.permuted([0, 2, 1, 3]).reshaped([b, t, h * d])  // [B, T, h·d]
+    let heads = synchronizerRead(
+      values: values, locations: locations, weights: weights, visible: visible,
+      heads: c.heads)  // [B, T, h·d]
     return outputProjection(heads)  // [B, T, Cout]
   }
   // MARK: end

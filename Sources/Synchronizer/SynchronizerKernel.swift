@@ -1,0 +1,260 @@
+import Autograd
+import Platform
+
+// MARK: book:mmfs-kernel
+/// The Synchronizer's read as one operation: sample every point of every visible image
+/// at every level, weight it, and sum, writing each token's heads side by side. The
+/// composed version (`bilinearSample`, a product, a sum, and the permutes between them)
+/// computes the same numbers but materialises every sample, [B, N, h, T, P, d] per
+/// level, and copies the operands into the layouts those steps want; this one reads
+/// the operands where the layers leave them and keeps one running sum per head.
+///
+/// - `values`: one tensor per level, [B, N, H_l, W_l, h·d], the value projection's
+///   output (each pixel's heads side by side, so one tap reads d contiguous numbers).
+/// - `locations`: [B, T, N, h, P, 2], points (x, y) in the unit square, shared by the
+///   levels (the sampling offsets' output plus the reference point).
+/// - `weights`: [B, T, h, N, L, P + 1], the softmax's output; the last slot of each
+///   level is the null slot, whose value is zero, so it is read by no one.
+/// - `visible`: [B, T, N]. An image a token may not see has weight exactly zero (its
+///   logits are pushed down by 10⁴ before the softmax), so it is skipped; its
+///   weights' gradient is set to zero, which is what the softmax would multiply it
+///   down to anyway.
+///
+/// Returns [B, T, h·d]: o_th = Σ_{j, l, p} a_thjlp · bilinear(V_jlh, x_tjhp).
+public func synchronizerRead(
+  values: [Tensor], locations: Tensor, weights: Tensor, visible: [Bool], heads: Int
+) -> Tensor {
+  let shape = SynchronizerReadShape(
+    values: values, locations: locations, weights: weights, visible: visible,
+    heads: heads)
+  let output = uninitializedArray(shape.batch * shape.tokens * shape.width) { out in
+    out.initialize(repeating: 0)
+    withPointers(values.map(\.data)) { maps in
+      locations.data.withUnsafeBufferPointer { xy in
+        weights.data.withUnsafeBufferPointer { a in
+          shape.forEachRead(visible) { read in
+            let (x, y) = (xy[read.location], xy[read.location + 1])
+            let taps = BilinearTaps(
+              x: x, y: y, height: read.height, width: read.width)
+            let weight = a[read.weight]
+            guard weight != 0 else { return }
+            let target = out.baseAddress! + read.output
+            let map = maps[read.level] + read.map
+            for k in 0..<4 {
+              let (column, row, tapWeight) = taps.tap(k)
+              guard tapWeight != 0 && taps.inside(column, row) else { continue }
+              let source = map + (row * read.width + column) * shape.width
+              let scale = weight * tapWeight
+              for c in 0..<shape.depth { target[c] += scale * source[c] }
+            }
+          }
+        }
+      }
+    }
+  }
+  // MARK: end
+  // MARK: book:mmfs-kernel-backward
+  let valueData = values.map(\.data)
+  return Tensor(
+    shape: [shape.batch, shape.tokens, shape.width], data: output,
+    inputs: values + [locations, weights], operation: "synchronizerRead"
+  ) { gradient in
+    // One buffer for every level's value gradients, cut apart at the end.
+    let valueStarts = values.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+    var dValues = [Float](repeating: 0, count: valueStarts.last!)
+    var dLocations = [Float](repeating: 0, count: locations.count)
+    var dWeights = [Float](repeating: 0, count: weights.count)
+    withPointers(valueData) { maps in
+      dValues.withUnsafeMutableBufferPointer { dMapsBuffer in
+        dLocations.withUnsafeMutableBufferPointer { dxy in
+          dWeights.withUnsafeMutableBufferPointer { da in
+            locations.data.withUnsafeBufferPointer { xy in
+              weights.data.withUnsafeBufferPointer { a in
+                gradient.withUnsafeBufferPointer { g in
+                  let dMaps = valueStarts.map { dMapsBuffer.baseAddress! + $0 }
+                  shape.forEachRead(visible) { read in
+                    let taps = BilinearTaps(
+                      x: xy[read.location], y: xy[read.location + 1],
+                      height: read.height, width: read.width)
+                    // The four taps' dot products with the output's gradient give
+                    // the weight's gradient and, through the interpolation's slopes,
+                    // the location's; the taps receive weight · tap · gradient.
+                    let dOut = g.baseAddress! + read.output
+                    let weight = a[read.weight]
+                    var dots: (Float, Float, Float, Float) = (0, 0, 0, 0)
+                    for k in 0..<4 {
+                      let (column, row, tapWeight) = taps.tap(k)
+                      guard taps.inside(column, row) else { continue }
+                      let pixel = read.map + (row * read.width + column) * shape.width
+                      let source = maps[read.level] + pixel
+                      let target = dMaps[read.level] + pixel
+                      let scale = weight * tapWeight
+                      var dot: Float = 0
+                      for c in 0..<shape.depth {
+                        dot += dOut[c] * source[c]
+                        target[c] += scale * dOut[c]
+                      }
+                      switch k {
+                      case 0: dots.0 = dot
+                      case 1: dots.1 = dot
+                      case 2: dots.2 = dot
+                      default: dots.3 = dot
+                      }
+                    }
+                    let (fx, fy) = (taps.fx, taps.fy)
+                    da[read.weight] =
+                      (1 - fy) * ((1 - fx) * dots.0 + fx * dots.1)
+                      + fy * ((1 - fx) * dots.2 + fx * dots.3)
+                    // px = x·W − 0.5, so d/dx = W · d/dpx (and likewise for y).
+                    dxy[read.location] +=
+                      weight * Float(read.width)
+                      * ((1 - fy) * (dots.1 - dots.0) + fy * (dots.3 - dots.2))
+                    dxy[read.location + 1] +=
+                      weight * Float(read.height)
+                      * ((1 - fx) * (dots.2 - dots.0) + fx * (dots.3 - dots.1))
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for (level, value) in values.enumerated() where value.requiresGrad {
+      value.accumulateGrad(Array(dValues[valueStarts[level]..<valueStarts[level + 1]]))
+    }
+    if locations.requiresGrad { locations.accumulateGrad(dLocations) }
+    if weights.requiresGrad { weights.accumulateGrad(dWeights) }
+  }
+}
+// MARK: end
+
+// MARK: book:mmfs-read-composed
+/// The same read as `synchronizerRead`, composed of the engine's operations: per level,
+/// split the values by head, sample them at every location, weight the samples and sum
+/// over images and points; then join the heads. Every sample is materialised,
+/// [B, N, h, T, P, d] per level, and each permute copies its operand. It is the
+/// definition the fused kernel is tested against, and the first rung of Appendix A's
+/// ladder.
+public func composedSynchronizerRead(
+  values: [Tensor], locations: Tensor, weights: Tensor, heads h: Int
+) -> Tensor {
+  let (b, t, n, p) =
+    (locations.shape[0], locations.shape[1], locations.shape[2], locations.shape[4])
+  let d = values[0].shape[4] / h
+  var combined: Tensor? = nil  // [B, h, T, d]
+  let groupedLocations = locations.permuted([0, 2, 3, 1, 4, 5])  // [B, N, h, T, P, 2]
+    .reshaped([b * n * h, t * p, 2])
+  for (level, value) in values.enumerated() {
+    let (height, width) = (value.shape[2], value.shape[3])
+    let grouped = value.reshaped([b, n, height, width, h, d])
+      .permuted([0, 1, 4, 2, 3, 5])
+      .reshaped([b * n * h, height, width, d])  // [B·N·h, H, W, d]
+    let samples = bilinearSample(grouped, at: groupedLocations)
+      .reshaped([b, n, h, t, p, d])  // [B, N, h, T, P, d]
+    let levelWeights = weights.sliced(axis: 4, level..<(level + 1))
+      .sliced(axis: 5, 0..<p).reshaped([b, t, h, n, p])
+      .permuted([0, 3, 2, 1, 4]).reshaped([b, n, h, t, p, 1])  // [B, N, h, T, P, 1]
+    let contribution = (samples * levelWeights).sum(axes: [1, 4])  // [B, h, T, d]
+    combined = combined.map { $0 + contribution } ?? contribution
+  }
+  return combined!.permuted([0, 2, 1, 3]).reshaped([b, t, h * d])  // [B, T, h·d]
+}
+// MARK: end
+
+/// The sizes of one `synchronizerRead`, checked against its operands, and the walk
+/// over every read it makes: (batch, token, head, visible image, level, point).
+struct SynchronizerReadShape {
+  let batch: Int, tokens: Int, images: Int, heads: Int, levels: Int, points: Int
+  let depth: Int  // d, channels per head
+  var width: Int { heads * depth }
+  let sides: [(height: Int, width: Int)]
+
+  init(
+    values: [Tensor], locations: Tensor, weights: Tensor, visible: [Bool], heads: Int
+  ) {
+    let what = "synchronizerRead"
+    require(
+      !values.isEmpty && values.allSatisfy { $0.rank == 5 } && locations.rank == 6
+        && weights.rank == 6, what,
+      "needs values L × [B, N, H, W, h·d], locations [B, T, N, h, P, 2] and weights "
+        + "[B, T, h, N, L, P + 1], got \(values.map(\.shape)), \(locations.shape) "
+        + "and \(weights.shape)")
+    let (b, t, n) = (locations.shape[0], locations.shape[1], locations.shape[2])
+    let (l, p) = (values.count, locations.shape[4])
+    let width = values[0].shape[4]
+    require(
+      heads > 0 && width % heads == 0 && locations.shape[3] == heads
+        && locations.shape[5] == 2, what,
+      "locations \(locations.shape) must be [B, T, N, h = \(heads), P, 2] and the "
+        + "values' \(width) channels must split into \(heads) heads")
+    require(
+      weights.shape == [b, t, heads, n, l, p + 1], what,
+      "weights must be [B, T, h, N, L, P + 1] = \([b, t, heads, n, l, p + 1]), "
+        + "got \(weights.shape)")
+    for value in values {
+      require(
+        value.shape[0] == b && value.shape[1] == n && value.shape[4] == width, what,
+        "each level's values must be [B, N, H, W, h·d] = [\(b), \(n), H, W, \(width)], "
+          + "got \(value.shape)")
+    }
+    require(
+      visible.count == b * t * n, what, "visibility needs \(b)×\(t)×\(n) flags")
+    (batch, tokens, images, levels, points) = (b, t, n, l, p)
+    self.heads = heads
+    depth = width / heads
+    sides = values.map { ($0.shape[2], $0.shape[3]) }
+  }
+
+  /// Where one read takes its operands and puts its result (offsets in floats).
+  struct Read {
+    var location: Int  // (x, y) in `locations`
+    var weight: Int  // its weight in `weights`
+    var level: Int
+    var map: Int  // the start of image j's head h in this level's values
+    var height: Int, width: Int
+    var output: Int  // head h of token t in the output
+  }
+
+  /// Calls `body` for every read of a visible image, token by token.
+  @inline(__always)
+  func forEachRead(_ visible: [Bool], _ body: (Read) -> Void) {
+    let (n, h, l, p) = (images, heads, levels, points)
+    for b in 0..<batch {
+      for t in 0..<tokens {
+        let token = b * tokens + t
+        for head in 0..<h {
+          for j in 0..<n where visible[token * n + j] {
+            for level in 0..<l {
+              let (height, width) = sides[level]
+              let map = (b * n + j) * height * width * self.width + head * depth
+              for point in 0..<p {
+                body(
+                  Read(
+                    location: (((token * n + j) * h + head) * p + point) * 2,
+                    weight: (((token * h + head) * n + j) * l + level) * (p + 1) + point,
+                    level: level, map: map, height: height, width: width,
+                    output: token * self.width + head * depth))
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Base addresses of several arrays at once, valid inside `body`.
+func withPointers<R>(
+  _ arrays: [[Float]], _ body: ([UnsafePointer<Float>]) -> R
+) -> R {
+  var pointers: [UnsafePointer<Float>] = []
+  func descend(_ index: Int) -> R {
+    guard index < arrays.count else { return body(pointers) }
+    return arrays[index].withUnsafeBufferPointer {
+      pointers.append($0.baseAddress!)
+      return descend(index + 1)
+    }
+  }
+  return descend(0)
+}
