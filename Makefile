@@ -8,7 +8,7 @@ APT_PACKAGES := libopenblas-dev libpng-dev pandoc texlive-xetex \
 	texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern \
 	fonts-dejavu-core
 
-.PHONY: help deps build demo test book bench doctor bless clean
+.PHONY: help deps build demo test book bench bench-peer doctor bless clean
 
 help:
 	@echo "MM-Interleaved from Scratch"
@@ -19,6 +19,8 @@ help:
 	@echo "                chapter's transcript against Transcripts/"
 	@echo "  make book     run the chapters and build book/out/*.pdf and *.html"
 	@echo "  make bench    speed of matmul, elementwise ops and autograd bookkeeping"
+	@echo "  make bench-peer  the whole training step, DDIM and decoding beside the PyTorch"
+	@echo "                peer (../shared/peer), measured back to back at 1 and 2 threads"
 	@echo "  make doctor   self-check to paste into a bug report"
 	@echo "  make deps     install missing system packages (apt; uses sudo if not root)"
 	@echo "  make bless    accept the chapters' current transcripts as the expected ones"
@@ -81,6 +83,37 @@ book: build
 # decoder, printed as times, GFLOP/s and ratios (never checked by tests).
 bench: build
 	$(BIN)/Bench
+
+# bench-peer: the PyTorch peer (../shared/peer: the same model written in PyTorch) and
+# our bench, back to back at each thread count, then one table of both with the ratios.
+# Needs the peer's Python environment (see the message below; about 1 GB, a minute).
+PEER ?= ../shared/peer
+PEER_PYTHON ?= $(HOME)/.cache/mmi-peer-venv/bin/python
+PEER_ITERS ?= 10
+BENCH_THREADS ?= 1 2
+bench-peer: build
+	@if [ ! -f "$(PEER)/tiny_mmi.py" ]; then \
+	  echo "bench-peer: no PyTorch peer at $(PEER); name its folder with PEER=..." >&2; \
+	  exit 1; fi
+	@if [ ! -x "$(PEER_PYTHON)" ]; then \
+	  echo "bench-peer: no Python environment for the peer at $(PEER_PYTHON). Create it:" >&2; \
+	  echo "  python3 -m venv ~/.cache/mmi-peer-venv && ~/.cache/mmi-peer-venv/bin/python \
+	-m pip install 'torch==2.13.0+cpu' numpy" >&2; exit 1; fi
+	@out=$$(mktemp -d); ours=""; \
+	for t in $(BENCH_THREADS); do \
+	  echo "bench-peer: PyTorch peer, $$t thread(s)"; \
+	  for mode in gemm train components gen ddim; do \
+	    OMP_NUM_THREADS=$$t MKL_NUM_THREADS=$$t "$(PEER_PYTHON)" "$(PEER)/tiny_mmi.py" \
+	      $$mode --threads $$t --iters $(PEER_ITERS) --json $$out/peer.jsonl \
+	      > /dev/null || exit 1; \
+	  done; \
+	  echo "bench-peer: ours, $$t thread(s)"; \
+	  $(BIN)/Bench --threads $$t --only interleaved --json $$out/ours-$$t.json \
+	    > $$out/ours-$$t.txt || exit 1; \
+	  ours="$$ours --compare $$out/ours-$$t.json"; \
+	done; \
+	$(BIN)/Bench $$ours --peer $$out/peer.jsonl; \
+	echo "bench-peer: raw figures in $$out"
 
 # doctor: a self-check to paste into a bug report (toolchain, OS, BLAS kernel and
 # threads, libpng, pandoc, TeX, a timed matmul).

@@ -23,6 +23,22 @@ struct Bench: ParsableCommand {
         + "synchronizer, language, diffusion, interleaved, elementwise, bookkeeping."))
   var sections: [String] = []
 
+  @Option(help: "Write every figure measured as one JSON object to this file.")
+  var json: String?
+
+  @Option(
+    help: ArgumentHelp(
+      "Measure nothing: set the figures of these runs of ours (`--json` files, one per "
+        + "thread count; repeatable) beside the PyTorch peer's (see --peer).",
+      valueName: "file"))
+  var compare: [String] = []
+
+  @Option(
+    help: ArgumentHelp(
+      "The peer's results (JSON lines from ../shared/peer/bench.sh) for --compare.",
+      valueName: "file"))
+  var peer: String?
+
   static let sectionNames = [
     "matmul", "convolution", "vision", "synchronizer", "language", "diffusion",
     "interleaved", "elementwise", "bookkeeping",
@@ -38,7 +54,14 @@ struct Bench: ParsableCommand {
   }
 
   func run() throws {
+    if !compare.isEmpty {
+      guard let peer else { throw ValidationError("--compare needs --peer FILE") }
+      try PeerComparison(ours: compare, peer: peer).printTable()
+      return
+    }
+    pinBLASKernels()
     Engine.configure(threads: threads)
+    FigureLog.shared.threads = threads
     warnIfDebug()
     print("Bench · OpenBLAS core \(BLAS.coreName) · \(BLAS.threads) BLAS thread(s)")
     print("Each figure is the best of several runs.\n")
@@ -50,6 +73,10 @@ struct Bench: ParsableCommand {
       ("bookkeeping", bookkeepingBench),
     ]
     for (name, run) in all where sections.isEmpty || sections.contains(name) { run() }
+    if let json {
+      try FigureLog.shared.write(to: json, blasCore: BLAS.coreName)
+      print("Figures written to \(json).")
+    }
   }
 
   var repeats: Int { quick ? 3 : 10 }

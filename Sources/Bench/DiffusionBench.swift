@@ -7,7 +7,8 @@ extension Bench {
   /// The U-Net of DESIGN §4 (32/64/64 channels at 32²/16²/8², cross-attention at 16² and
   /// 8² to 8 condition tokens of width 128): forward and forward+backward per image, a
   /// training step on a batch of 8, and one DDIM-50 sample with guidance (two U-Net
-  /// calls per step). PyTorch on this machine: about 0.85 s for that sample.
+  /// calls per step). `make bench-peer` sets these beside PyTorch's, measured in the same
+  /// run.
   func diffusionBench() {
     var generator = SeededGenerator(seed: 10)
     let net = UNet(using: &generator)
@@ -54,7 +55,6 @@ extension Bench {
       _ = model.sample(
         conditions: oneContext, height: 32, width: 32, steps: 50, guidance: 3, using: &g)
     }
-    let pyTorchSample = 0.85  // DESIGN §8, same machine, 2 threads
     print("U-Net (32/64/64 channels at 32²/16²/8², \(net.parameterCount) weights):")
     print("  forward, one 32² image: \(formattedDuration(forward))")
     let byBatch = zip(batchSizes, perImageForward).map {
@@ -67,9 +67,7 @@ extension Bench {
     print("  training step (AdamW), batch \(batch): \(stepTime) (\(perImage) per image)")
     print(
       "  one DDIM-50 sample with guidance: \(formattedDuration(sampleSeconds))"
-        + " (PyTorch ≈ \(pyTorchSample) s: ×"
-        + formatted(pyTorchSample / sampleSeconds, significantDigits: 2)
-        + " its speed; the aim is ×2)")
+        + " (PyTorch's, measured beside ours: make bench-peer)")
     print("")
   }
 }

@@ -1,8 +1,10 @@
 import Autograd
 import Diffusion
 import Interleaved
+import Language
 import Layers
 import Notebook
+import Platform
 import Synchronizer
 
 extension Bench {
@@ -28,16 +30,16 @@ extension Bench {
     let flops = Double(MatrixWork.measure(step))
     let bytes = TensorAllocations.measure(step)
     let peak = sgemmPeak()
-    // The step and its parts are timed in turn, round after round, each keeping its
-    // best: a busy spell on the machine then hurts all alike.
+    // The step and its parts are timed in turn, round after round: a busy spell on
+    // the machine then hurts all alike. The table prints each one's best; the JSON
+    // figures are medians, as the PyTorch peer reports.
     let parts = partWork(model, batch, optimizer, using: &generator)
-    var best = [Double](repeating: .infinity, count: parts.count + 1)
+    var samples = [[Double]](repeating: [], count: parts.count + 1)
     for _ in 0..<repeats {
-      best[0] = min(best[0], secondsTaken(step))
-      for (k, part) in parts.enumerated() {
-        best[k + 1] = min(best[k + 1], secondsTaken(part.run))
-      }
+      samples[0].append(secondsTaken(step))
+      for (k, part) in parts.enumerated() { samples[k + 1].append(secondsTaken(part.run)) }
     }
+    let best = samples.map { $0.min()! }
     let whole = best[0]
     print("MMI-Tiny training step (8 × 128 tokens, 16 images, \(model.parameterCount)"
           + " parameters):")
@@ -62,7 +64,87 @@ extension Bench {
       print("  (the parts alone take longer than in the step: the step overlaps no"
             + " work, so this is the machine's noise)")
     }
+    let log = FigureLog.shared
+    log.record("whole step", 1000 * median(samples[0]), unit: "ms")
+    for (part, times) in zip(parts, samples.dropFirst()) {
+      log.record(part.key, 1000 * median(times), unit: "ms")
+    }
+    log.record("sgemm 512", peak / 1e9, unit: "GFLOP/s")
+    log.record("step GEMM rate", flops / median(samples[0]) / 1e9, unit: "GFLOP/s")
+    log.record("tensors per step", Double(bytes) / 1_048_576, unit: "MB")
+    generationBench(model, using: &generator)
+    log.record("peak RSS", peakResidentMegabytes(), unit: "MB")
     print("")
+  }
+
+  /// DDIM-50 with guidance for one image whose document holds an earlier image (so
+  /// the U-Net's MMFS reads it), its condition computed from the decoder first; and 64
+  /// tokens decoded one at a time through the key–value cache after a 41-token prompt
+  /// holding one image. The peer times the same two.
+  func generationBench(_ model: MMInterleaved, using generator: inout SeededGenerator) {
+    let vocabulary = model.language.configuration.vocabularySize
+    let special = SpecialTokens(
+      padding: 256, beginning: 257, end: 258, beginImage: 259, imageSlot: 260)
+    func text(_ count: Int) -> DocumentItem {
+      .text((0..<count).map { _ in generator.nextInt(below: 256) })
+    }
+    let drawing = try! PackedSequence.pack(
+      [SequenceDocument([text(20), .image, text(11), .image])], slotsPerImage: 8,
+      length: 64, special: special)
+    let writing = try! PackedSequence.pack(
+      [SequenceDocument([text(20), .image, text(75)])], slotsPerImage: 8,
+      length: 128, special: special)
+    let pictures = Tensor.uniform([2, 3, 32, 32], using: &generator)
+    let ddim = (0..<max(2, repeats / 2)).map { _ in
+      secondsTaken {
+        var draws = SeededGenerator(seed: 21)
+        _ = withoutGradient {
+          let images = model.encode(pictures)
+          let states = model.decoderStates([drawing], images: images)
+          let picked = Array(conditionedImages([drawing]).suffix(1))
+          let conditions = model.conditions(states, [drawing], picked)
+          let previous = model.previousImageMaps([drawing], images, picked)
+          return model.diffusion.sample(
+            conditions: conditions, height: 32, width: 32, steps: 50, guidance: 3,
+            hook: model.unetHook(maps: previous.maps, hasPrevious: previous.hasPrevious),
+            using: &draws)
+        }
+      }
+    }
+    let prompt = 41
+    let tokens = (0..<max(3, repeats)).map { _ in
+      secondsTaken {
+        withoutGradient {
+          let images = model.encode(pictures.sliced(axis: 0, 0..<1))
+          let cache = KeyValueCache(layers: model.language.configuration.layers)
+          var states = model.decoderStates(
+            [writing], images: images, positions: 0..<prompt, cache: cache)
+          for position in prompt..<(prompt + 64) {
+            let last = states.sliced(axis: 1, (states.shape[1] - 1)..<states.shape[1])
+            let logits = model.language.head(last)  // [1, 1, V]: the next token's
+            precondition(logits.shape == [1, 1, vocabulary])
+            states = model.decoderStates(
+              [writing], images: images, positions: position..<(position + 1),
+              cache: cache)
+          }
+        }
+      }
+    }
+    print("  DDIM-50 with guidance, one 32² image (condition and MMFS included): "
+          + formattedDuration(ddim.min()!))
+    print("  64 tokens through the key–value cache after a 41-token prompt: "
+          + formattedDuration(tokens.min()!))
+    FigureLog.shared.record("DDIM-50 guided", 1000 * median(ddim), unit: "ms")
+    FigureLog.shared.record("64 cached tokens", 1000 * median(tokens), unit: "ms")
+  }
+
+  /// The process's peak resident memory so far (VmHWM), in MB; NaN without /proc.
+  func peakResidentMegabytes() -> Double {
+    guard let bytes = try? readFileBytes("/proc/self/status") else { return .nan }
+    let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+      .first { $0.hasPrefix("VmHWM:") }
+    let kilobytes = line?.split(separator: " ").dropFirst().first.flatMap { Double($0) }
+    return (kilobytes ?? .nan) / 1024
   }
 
   /// Eight sequences, each one document: text, an image, text, an image, text (8
@@ -89,7 +171,7 @@ extension Bench {
   func partWork(
     _ model: MMInterleaved, _ batch: InterleavedBatch, _ optimizer: AdamW,
     using generator: inout SeededGenerator
-  ) -> [(name: String, run: () -> Void)] {
+  ) -> [(name: String, key: String, run: () -> Void)] {
     let c = model.configuration
     // Encoded once, without gradients, so that each part's backward stops at its own
     // inputs (the visual tokens would otherwise carry the resampler's graph along).
@@ -121,33 +203,33 @@ extension Bench {
       }
     }
     return [
-      ("image encoder (frozen: forward only)",
+      ("image encoder (frozen: forward only)", "image encoder",
        { _ = withoutGradient { model.encoder(batch.images) } }),
-      ("visual resampler and projection", backward {
+      ("visual resampler and projection", "visual resampler", backward {
         model.visualProjection(model.visualResampler(vitTokens))
       }),
-      ("decoder without MMFS, with its loss", backward {
+      ("decoder without MMFS, with its loss", "decoder", backward {
         let x = model.embed(batch.sequences, images: images, positions: 0..<128)
         return crossEntropy(
           model.language.head(model.language.hiddenStates(x)), targets: targets,
           ignoreIndex: -1)
       }),
-      ("MMFS in the decoder (2 layers)", backward {
+      ("MMFS in the decoder (2 layers)", "decoder MMFS", backward {
         model.decoderSynchronizers.map { $0(states, maps: maps, visible: visible) }
           .reduce(Tensor.zeros([1]), +)
       }),
-      ("condition path (16 images)", backward {
+      ("condition path (16 images)", "condition path", backward {
         model.conditions(states, batch.sequences, picked)
       }),
-      ("U-Net without MMFS (16 images)", backward {
+      ("U-Net without MMFS (16 images)", "U-Net", backward {
         model.unet(noisy, timesteps: timesteps, context: context)
       }),
-      ("MMFS in the U-Net (4 sites, 16 images)", backward {
+      ("MMFS in the U-Net (4 sites, 16 images)", "U-Net MMFS", backward {
         zip(model.unetSynchronizers, sites).map { block, features in
           block(features, maps: previous.maps, hasPrevious: previous.hasPrevious).sum()
         }.reduce(Tensor.zeros([]), +)
       }),
-      ("optimiser (AdamW, every parameter)", { optimizer.step(learningRate: 1e-4) }),
+      ("optimiser (AdamW, every parameter)", "optimiser", { optimizer.step(learningRate: 1e-4) }),
     ]
   }
 

@@ -278,9 +278,6 @@ public final class MMInterleaved: Layer {
     let conditions = self.conditions(states, batch.sequences, picked)  // [n, S, C]
     let previous = previousImageMaps(batch.sequences, images, picked)
     let clean = pickRows(batch.images, picked.map(\.index), shape: [picked.count])
-    let diffusion = DiffusionModel(
-      net: unet, schedule: schedule, nullCondition: nullCondition,
-      dropProbability: configuration.conditionDropProbability)
     let mse = diffusion.loss(
       clean * 2 - 1, conditions: conditions,
       hook: unetHook(maps: previous.maps, hasPrevious: previous.hasPrevious),
@@ -288,6 +285,14 @@ public final class MMInterleaved: Layer {
     return (mse * (Float(picked.count) / Float(images.count)), picked.count)
   }
   // MARK: end
+
+  /// The image decoder as Chapter 7's diffusion model: the U-Net, its schedule, the
+  /// learned null condition and the rate at which training drops the condition.
+  public var diffusion: DiffusionModel {
+    DiffusionModel(
+      net: unet, schedule: schedule, nullCondition: nullCondition,
+      dropProbability: configuration.conditionDropProbability)
+  }
 
   // MARK: book:interleaved-condition
   /// Each picked image's condition for the U-Net's cross-attention, [n, S, C]: the

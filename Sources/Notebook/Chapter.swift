@@ -155,8 +155,9 @@ public func orStop<T>(_ body: () throws -> T) -> T {
 /// made: other kernels add in other orders, and training amplifies the last bits, so a
 /// reader's transcript and figures would drift from the book's. OpenBLAS reads its
 /// kernel choice when it loads, so the process starts itself again with the setting.
-/// An explicit `OPENBLAS_CORETYPE` is respected.
-func pinBLASKernels() {
+/// An explicit `OPENBLAS_CORETYPE` is respected. The bench pins the same way, so that it
+/// measures what the chapters run.
+public func pinBLASKernels() {
   guard getenv("OPENBLAS_CORETYPE") == nil, cpuHasAVX2() else { return }
   setenv("OPENBLAS_CORETYPE", "Haswell", 1)
   execv("/proc/self/exe", CommandLine.unsafeArgv)
