@@ -5,7 +5,7 @@ import PackageDescription
 
 let package = Package(
   name: "MMInterleavedFromScratch",
-  platforms: [.macOS(.v14)],
+  platforms: [.macOS(.v15)],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],

@@ -227,9 +227,10 @@ That is correct, and slow: every sample of every point is stored before it is we
 [B, N, h, T, P, d] numbers per level, and each permute copies its operand. The library
 does the same read as one operation, `synchronizerRead`, which keeps one running sum
 per token and head and reads the operands where the layers leave them; its backward
-pass gets all three gradients from four dot products per point. Appendix A takes it
-apart and measures it; the tests hold it to the composed version, values and
-gradients. The layer projects the values, reads, and projects out:
+pass gets all three gradients from four dot products per point. In MMI-Tiny's
+training step it is about three times faster than the composed read (`make bench`
+measures both), and the tests hold it to the composed version, values and gradients.
+The layer projects the values, reads, and projects out:
 
 @code(mmfs)
 

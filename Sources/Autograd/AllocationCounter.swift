@@ -28,11 +28,11 @@ public enum TensorAllocations {
 /// work outside matrix multiplies is not counted.
 ///
 /// The count belongs to the task that measures (a task-local tally), so tests running
-/// side by side do not add to each other's counts; the engine multiplies on the
-/// calling thread, which keeps the task's value in reach.
+/// side by side do not add to each other's counts; the engine's worker threads count
+/// into the tally of the region's caller (`Parallel`).
 public enum MatrixWork {
-  final class Tally: @unchecked Sendable {
-    var flops = 0
+  final class Tally: Sendable {
+    let flops = Atomic<Int>(0)
   }
 
   @TaskLocal static var tally: Tally?
@@ -42,11 +42,12 @@ public enum MatrixWork {
     let outer = tally
     let inner = Tally()
     try $tally.withValue(inner) { try body() }
-    outer?.flops += inner.flops
-    return inner.flops
+    let flops = inner.flops.load(ordering: .relaxed)
+    outer?.flops.add(flops, ordering: .relaxed)
+    return flops
   }
 
   static func record(m: Int, n: Int, k: Int) {
-    tally?.flops += 2 * m * n * k
+    tally?.flops.add(2 * m * n * k, ordering: .relaxed)
   }
 }

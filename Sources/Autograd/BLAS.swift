@@ -10,9 +10,11 @@ import CSupport
 /// Process-wide settings for running the engine fast. Chapters and the bench call
 /// `configure` once at start; tests do not need it.
 public enum Engine {
-  /// BLAS threads, and a malloc that keeps freed tensor buffers for reuse.
+  /// The engine's workers (`Parallel`), one BLAS thread (the engine splits big
+  /// products itself), and a malloc that keeps freed tensor buffers for reuse.
   public static func configure(threads: Int) {
-    BLAS.setThreads(threads)
+    Workers.count.store(max(1, threads), ordering: .relaxed)
+    BLAS.setThreads(1)
     _ = mmi_keep_freed_memory()
   }
 }
@@ -61,7 +63,9 @@ public enum BLAS {
 }
 
 /// C = alpha·op(A)·op(B) + beta·C for row-major matrices, where op transposes when
-/// asked. Transposes are flags to BLAS: no copy is made.
+/// asked. Transposes are flags to BLAS: no copy is made. With several workers a large
+/// product is cut into bands of C's rows (or columns, when it has few rows), one per
+/// worker; each band is an ordinary single-threaded product.
 @usableFromInline
 func gemm(
   transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
@@ -81,8 +85,34 @@ func gemm(
       beta, c, 1)
     return
   }
-  cblas_sgemm(
-    CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
-    transposeB ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-    a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)), beta, c, Int32(max(n, 1)))
+  func product(rows: Range<Int>, columns: Range<Int>) {
+    // Row i of op(A) starts at a + i·lda (or a + i, transposed); column j of op(B)
+    // at b + j (or b + j·ldb, transposed).
+    let aBand = a + rows.lowerBound * (transposeA ? 1 : lda)
+    let bBand = b + columns.lowerBound * (transposeB ? ldb : 1)
+    cblas_sgemm(
+      CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans,
+      transposeB ? CblasTrans : CblasNoTrans, Int32(rows.count), Int32(columns.count),
+      Int32(k), 1, aBand, Int32(max(lda, 1)), bBand, Int32(max(ldb, 1)), beta,
+      c + rows.lowerBound * n + columns.lowerBound, Int32(max(n, 1)))
+  }
+  // Bands of at least 32 rows or columns keep each worker's product efficient.
+  let work = m * n * k, minimumWork = 1 << 21
+  if m >= 64 {
+    let bands = m / 32
+    Parallel.forEachShare(of: bands, workPerItem: work / bands, minimumWork: minimumWork)
+    { share in
+      let last = share.upperBound == bands ? m : share.upperBound * 32
+      product(rows: share.lowerBound * 32..<last, columns: 0..<n)
+    }
+  } else if n >= 64 {
+    let bands = n / 32
+    Parallel.forEachShare(of: bands, workPerItem: work / bands, minimumWork: minimumWork)
+    { share in
+      let last = share.upperBound == bands ? n : share.upperBound * 32
+      product(rows: 0..<m, columns: share.lowerBound * 32..<last)
+    }
+  } else {
+    product(rows: 0..<m, columns: 0..<n)
+  }
 }

@@ -108,7 +108,9 @@ func broadcastCombine(
     return uninitializedArray(count) { o in
       x.withUnsafeBufferPointer { a in
         y.withUnsafeBufferPointer { b in
-          for i in 0..<count { o[i] = op(a[i], b[i]) }
+          Parallel.forEachShare(of: count) { share in
+            for i in share { o[i] = op(a[i], b[i]) }
+          }
         }
       }
     }

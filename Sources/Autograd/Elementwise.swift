@@ -93,7 +93,9 @@ extension Tensor {
     let input = data
     let output = uninitializedArray(count) { y in
       input.withUnsafeBufferPointer { x in
-        for i in 0..<x.count { y[i] = function.value(x[i]) }
+        Parallel.forEachShare(of: x.count) { share in
+          for i in share { y[i] = function.value(x[i]) }
+        }
       }
     }
     return Tensor(shape: shape, data: output, inputs: [self], operation: operation) {
@@ -102,7 +104,9 @@ extension Tensor {
         g.withUnsafeBufferPointer { g in
           input.withUnsafeBufferPointer { x in
             output.withUnsafeBufferPointer { y in
-              for i in 0..<d.count { d[i] = g[i] * function.derivative(x[i], y[i]) }
+              Parallel.forEachShare(of: d.count) { share in
+                for i in share { d[i] = g[i] * function.derivative(x[i], y[i]) }
+              }
             }
           }
         }

@@ -116,7 +116,8 @@ extension Tensor {
   func forEachLine(
     _ outer: Int, _ size: Int, _ inner: Int, _ body: (_ start: Int, _ step: Int) -> Void
   ) {
-    for o in 0..<outer {
+    // Lines are independent: shares of the outer index go to the workers.
+    Parallel.forEach(outer, workPerItem: size * inner * 4) { o in
       for i in 0..<inner { body(o * size * inner + i, inner) }
     }
   }

@@ -37,7 +37,9 @@ extension Bench {
     var samples = [[Double]](repeating: [], count: parts.count + 1)
     for _ in 0..<repeats {
       samples[0].append(secondsTaken(step))
-      for (k, part) in parts.enumerated() { samples[k + 1].append(secondsTaken(part.run)) }
+      for (k, part) in parts.enumerated() {
+        samples[k + 1].append(secondsTaken(part.run))
+      }
     }
     let best = samples.map { $0.min()! }
     let whole = best[0]
@@ -229,7 +231,9 @@ extension Bench {
           block(features, maps: previous.maps, hasPrevious: previous.hasPrevious).sum()
         }.reduce(Tensor.zeros([]), +)
       }),
-      ("optimiser (AdamW, every parameter)", "optimiser", { optimizer.step(learningRate: 1e-4) }),
+      ("optimiser (AdamW, every parameter)", "optimiser", {
+        optimizer.step(learningRate: 1e-4)
+      }),
     ]
   }
 

@@ -122,9 +122,10 @@ struct PeerComparison {
       for threads in threadCounts {
         let mine = ours[threads]?[name], theirs = peerValue(threads)
         let ratio = mine.flatMap { m in theirs.map { m / $0 } }
+        let ratioText = ratio.map { formatted($0, significantDigits: 2) } ?? "–"
         line +=
-          (show(mine, unit).padded(12, left: true) + show(theirs, unit).padded(9, left: true)
-          + (ratio.map { formatted($0, significantDigits: 2) } ?? "–").padded(7, left: true))
+          (show(mine, unit).padded(12, left: true)
+          + show(theirs, unit).padded(9, left: true) + ratioText.padded(7, left: true))
           .padded(33, left: true)
       }
       print(line)

@@ -82,5 +82,54 @@ extension Bench {
           + megabytes(denseBytes).padded(11, left: true))
     }
     print("")
+    readBench()
+  }
+
+  /// MMFS's read alone (sample, weight, sum), composed of the engine's operations
+  /// against the fused `synchronizerRead`, forward and backward, at the shapes of
+  /// MMI-Tiny's training step: the decoder (8 sequences of 128 tokens, 2 images) and
+  /// the U-Net's 32² site (16 images, each pixel a query into the previous image).
+  func readBench() {
+    print("MMFS's read, composed of tensor operations vs fused (synchronizerRead),")
+    print("  forward + backward, best time")
+    print("  " + "shape".padded(44) + "composed".padded(11, left: true)
+          + "fused".padded(11, left: true) + "speed-up".padded(10, left: true))
+    var generator = SeededGenerator(seed: 9)
+    let cases = [("decoder: 8 × 128 tokens, 2 images", 8, 128, 2),
+                 ("U-Net 32² site: 16 images × 1024 pixels", 16, 1024, 1)]
+    for (label, b, t, n) in cases {
+      let (h, p, d) = (4, 4, 16)
+      let values = [16, 8, 4].map {
+        Tensor.normal([b, n, $0, $0, h * d], using: &generator, requiresGrad: true)
+      }
+      let locations = Tensor.uniform(
+        [b, t, n, h, p, 2], low: -0.1, high: 1.1, using: &generator, requiresGrad: true)
+      let weights = Tensor.uniform(
+        [b, t, h, n, 3, p + 1], using: &generator, requiresGrad: true)
+      let visible = [Bool](repeating: true, count: b * t * n)
+      let inputs = values + [locations, weights]
+      func time(_ read: () -> Tensor) -> Double {
+        bestSeconds(repeats: repeats) {
+          read().sum().backward()
+          for input in inputs { input.zeroGrad() }
+        }
+      }
+      let composed = time {
+        composedSynchronizerRead(
+          values: values, locations: locations, weights: weights, heads: h)
+      }
+      let fused = time {
+        synchronizerRead(
+          values: values, locations: locations, weights: weights, visible: visible,
+          heads: h)
+      }
+      print("  " + label.padded(44) + formattedDuration(composed).padded(11, left: true)
+            + formattedDuration(fused).padded(11, left: true)
+            + (formatted(composed / fused, significantDigits: 2) + "×")
+            .padded(10, left: true))
+      FigureLog.shared.record("MMFS read composed, \(label)", 1000 * composed, unit: "ms")
+      FigureLog.shared.record("MMFS read fused, \(label)", 1000 * fused, unit: "ms")
+    }
+    print("")
   }
 }

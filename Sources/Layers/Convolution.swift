@@ -161,17 +161,21 @@ public func convolve(
   require(g.outHeight > 0 && g.outWidth > 0, "\(what)",
     "a \(weight.shape[2])×\(weight.shape[3]) kernel does not fit the padded input")
   let (inSize, outSize) = (x.count / max(batch, 1), outChannels * g.positions)
-  // Reused for every image; unfolding writes every entry, so no zeroing first.
-  var columns = uninitializedArray(g.patchSize * g.positions) { _ in }  // [C·k·k, P]
+  let imageWork = outSize * g.patchSize  // multiply–adds per image
   let output = uninitializedArray(batch * outSize) { y in  // [B, O, P]
     x.data.withUnsafeBufferPointer { x in
       weight.data.withUnsafeBufferPointer { w in
-        columns.withUnsafeMutableBufferPointer { c in
-          for b in 0..<batch {
-            unfoldPatches(x.baseAddress! + b * inSize, g, into: c.baseAddress!)
-            BLAS.multiply(
-              m: outChannels, n: g.positions, k: g.patchSize, w.baseAddress!,
-              c.baseAddress!, into: y.baseAddress! + b * outSize)
+        // Images are independent: a share of them per worker, each with its own
+        // unfolded matrix, reused image after image (unfolding writes every entry).
+        Parallel.forEachShare(of: batch, workPerItem: imageWork) { images in
+          var columns = uninitializedArray(g.patchSize * g.positions) { _ in }
+          columns.withUnsafeMutableBufferPointer { c in  // [C·k·k, P]
+            for b in images {
+              unfoldPatches(x.baseAddress! + b * inSize, g, into: c.baseAddress!)
+              BLAS.multiply(
+                m: outChannels, n: g.positions, k: g.patchSize, w.baseAddress!,
+                c.baseAddress!, into: y.baseAddress! + b * outSize)
+            }
           }
         }
       }
@@ -185,38 +189,55 @@ public func convolve(
   // MARK: book:convolve-backward
   ) { gradient in
     let (needsDx, needsDWeight) = (x.requiresGrad, weight.requiresGrad)
-    var dWeight = [Float](repeating: 0, count: weight.count)
     var dx = [Float](repeating: 0, count: x.requiresGrad ? x.count : 0)
-    var columns = uninitializedArray(g.patchSize * g.positions) { _ in }
-    var dColumns = uninitializedArray(needsDx ? columns.count : 0) { _ in }
+    // Each worker sums its images' weight gradients into a slice of its own; the
+    // slices are added in order at the end (with one worker, there is one slice).
+    let shares = Swift.min(Parallel.workers, batch)
+    var partialDWeights = [Float](
+      repeating: 0, count: needsDWeight ? shares * weight.count : 0)
     gradient.withUnsafeBufferPointer { dy in
       xData.withUnsafeBufferPointer { x in
         wData.withUnsafeBufferPointer { w in
-          for b in 0..<batch {
-            let dyImage = dy.baseAddress! + b * outSize  // [O, P]
-            if needsDWeight {
-              columns.withUnsafeMutableBufferPointer { c in
-                unfoldPatches(x.baseAddress! + b * inSize, g, into: c.baseAddress!)
-                dWeight.withUnsafeMutableBufferPointer { dw in
-                  BLAS.multiply(
-                    transposingB: true, m: outChannels, n: g.patchSize, k: g.positions,
-                    dyImage, c.baseAddress!, into: dw.baseAddress!, beta: b == 0 ? 0 : 1)
-                }
-              }
-            }
-            if needsDx {
-              dColumns.withUnsafeMutableBufferPointer { dc in
-                BLAS.multiply(
-                  transposingA: true, m: g.patchSize, n: g.positions, k: outChannels,
-                  w.baseAddress!, dyImage, into: dc.baseAddress!)
-                dx.withUnsafeMutableBufferPointer { dx in
-                  foldPatches(dc.baseAddress!, g, into: dx.baseAddress! + b * inSize)
+          dx.withUnsafeMutableBufferPointer { dx in
+            partialDWeights.withUnsafeMutableBufferPointer { partials in
+              Parallel.forEachNumberedShare(of: batch, workPerItem: 2 * imageWork) {
+                share, images in
+                let dw = partials.baseAddress.map { $0 + share * weight.count }
+                let size = g.patchSize * g.positions
+                var columns = uninitializedArray(needsDWeight ? size : 0) { _ in }
+                var dColumns = uninitializedArray(needsDx ? size : 0) { _ in }
+                for b in images {
+                  let dyImage = dy.baseAddress! + b * outSize  // [O, P]
+                  if needsDWeight {
+                    columns.withUnsafeMutableBufferPointer { c in
+                      let image = x.baseAddress! + b * inSize
+                      unfoldPatches(image, g, into: c.baseAddress!)
+                      BLAS.multiply(
+                        transposingB: true, m: outChannels, n: g.patchSize,
+                        k: g.positions, dyImage, c.baseAddress!, into: dw!,
+                        beta: b == images.lowerBound ? 0 : 1)
+                    }
+                  }
+                  if needsDx {
+                    dColumns.withUnsafeMutableBufferPointer { dc in
+                      BLAS.multiply(
+                        transposingA: true, m: g.patchSize, n: g.positions,
+                        k: outChannels, w.baseAddress!, dyImage, into: dc.baseAddress!)
+                      let image = dx.baseAddress! + b * inSize
+                      foldPatches(dc.baseAddress!, g, into: image)
+                    }
+                  }
                 }
               }
             }
           }
         }
       }
+    }
+    var dWeight = Array(partialDWeights.prefix(needsDWeight ? weight.count : 0))
+    for share in 1..<Swift.max(shares, 1) where needsDWeight {
+      let start = share * weight.count
+      for i in 0..<weight.count { dWeight[i] += partialDWeights[start + i] }
     }
     if needsDWeight { weight.accumulateGrad(dWeight) }
     if needsDx { x.accumulateGrad(dx) }

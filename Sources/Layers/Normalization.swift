@@ -196,29 +196,32 @@ public func groupNormalized(
   let blocks = x.shape[0] * groups
   var normalised = [Float](repeating: 0, count: x.count)  // x̂
   var inverseDeviation = [Float](repeating: 0, count: blocks)  // 1/σ per block
+  let (gainValues, biasValues) = (gain.data, bias.data)
   let output = uninitializedArray(x.count) { y in
     x.data.withUnsafeBufferPointer { input in
       normalised.withUnsafeMutableBufferPointer { n in
-        for block in 0..<blocks {
-          let base = block * blockSize
-          let (mean, inverse) = meanAndInverseDeviation(
-            input, from: base, count: blockSize, epsilon: epsilon)
-          inverseDeviation[block] = inverse
-          let firstChannel = (block % groups) * perGroup
-          for c in 0..<perGroup {
-            let (g, b) = (gain.data[firstChannel + c], bias.data[firstChannel + c])
-            let start = base + c * spatial
-            for j in start..<(start + spatial) {
-              let value = (input[j] - mean) * inverse
-              n[j] = value
-              y[j] = value * g + b
+        inverseDeviation.withUnsafeMutableBufferPointer { inverseDeviation in
+          // Blocks (image, group) are independent: one share of them per worker.
+          Parallel.forEach(blocks, workPerItem: blockSize) { block in
+            let base = block * blockSize
+            let (mean, inverse) = meanAndInverseDeviation(
+              input, from: base, count: blockSize, epsilon: epsilon)
+            inverseDeviation[block] = inverse
+            let firstChannel = (block % groups) * perGroup
+            for c in 0..<perGroup {
+              let (g, b) = (gainValues[firstChannel + c], biasValues[firstChannel + c])
+              let start = base + c * spatial
+              for j in start..<(start + spatial) {
+                let value = (input[j] - mean) * inverse
+                n[j] = value
+                y[j] = value * g + b
+              }
             }
           }
         }
       }
     }
   }
-  let gainValues = gain.data
   return Tensor(
     shape: x.shape, data: output, inputs: [x, gain, bias], operation: "groupNorm"
   ) { dy in
@@ -226,31 +229,41 @@ public func groupNormalized(
     var dBias = [Float](repeating: 0, count: channels)
     let dx = uninitializedArray(x.count) { dx in
       normalised.withUnsafeBufferPointer { n in
-        for block in 0..<blocks {
-          let base = block * blockSize
-          let firstChannel = (block % groups) * perGroup
-          var meanG: Float = 0, meanGX: Float = 0
-          for c in 0..<perGroup {
-            let gainValue = gainValues[firstChannel + c]
-            var sumDy: Float = 0, sumDyX: Float = 0
-            let start = base + c * spatial
-            for j in start..<(start + spatial) {
-              sumDy += dy[j]
-              sumDyX += dy[j] * n[j]
-            }
-            dGain[firstChannel + c] += sumDyX
-            dBias[firstChannel + c] += sumDy
-            meanG += gainValue * sumDy
-            meanGX += gainValue * sumDyX
-          }
-          meanG /= Float(blockSize)
-          meanGX /= Float(blockSize)
-          let inverse = inverseDeviation[block]
-          for c in 0..<perGroup {
-            let gainValue = gainValues[firstChannel + c]
-            let start = base + c * spatial
-            for j in start..<(start + spatial) {
-              dx[j] = (dy[j] * gainValue - meanG - n[j] * meanGX) * inverse
+        dy.withUnsafeBufferPointer { dy in
+          dGain.withUnsafeMutableBufferPointer { dGain in
+            dBias.withUnsafeMutableBufferPointer { dBias in
+              // Shares of groups, each over every image in order: a channel's gain
+              // and bias gradients are summed by one worker, in one thread's order.
+              Parallel.forEach(groups, workPerItem: blockSize * x.shape[0]) { group in
+                for block in stride(from: group, to: blocks, by: groups) {
+                  let base = block * blockSize
+                  let firstChannel = (block % groups) * perGroup
+                  var meanG: Float = 0, meanGX: Float = 0
+                  for c in 0..<perGroup {
+                    let gainValue = gainValues[firstChannel + c]
+                    var sumDy: Float = 0, sumDyX: Float = 0
+                    let start = base + c * spatial
+                    for j in start..<(start + spatial) {
+                      sumDy += dy[j]
+                      sumDyX += dy[j] * n[j]
+                    }
+                    dGain[firstChannel + c] += sumDyX
+                    dBias[firstChannel + c] += sumDy
+                    meanG += gainValue * sumDy
+                    meanGX += gainValue * sumDyX
+                  }
+                  meanG /= Float(blockSize)
+                  meanGX /= Float(blockSize)
+                  let inverse = inverseDeviation[block]
+                  for c in 0..<perGroup {
+                    let gainValue = gainValues[firstChannel + c]
+                    let start = base + c * spatial
+                    for j in start..<(start + spatial) {
+                      dx[j] = (dy[j] * gainValue - meanG - n[j] * meanGX) * inverse
+                    }
+                  }
+                }
+              }
             }
           }
         }

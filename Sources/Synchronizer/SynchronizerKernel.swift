@@ -32,7 +32,7 @@ public func synchronizerRead(
     withPointers(values.map(\.data)) { maps in
       locations.data.withUnsafeBufferPointer { xy in
         weights.data.withUnsafeBufferPointer { a in
-          shape.forEachRead(visible) { read in
+          shape.forEachRead(visible) { read in  // sequences split across workers
             let (x, y) = (xy[read.location], xy[read.location + 1])
             let taps = BilinearTaps(
               x: x, y: y, height: read.height, width: read.width)
@@ -134,8 +134,7 @@ public func synchronizerRead(
 /// split the values by head, sample them at every location, weight the samples and sum
 /// over images and points; then join the heads. Every sample is materialised,
 /// [B, N, h, T, P, d] per level, and each permute copies its operand. It is the
-/// definition the fused kernel is tested against, and the first rung of Appendix A's
-/// ladder.
+/// definition the fused kernel is tested against.
 public func composedSynchronizerRead(
   values: [Tensor], locations: Tensor, weights: Tensor, heads h: Int
 ) -> Tensor {
@@ -216,11 +215,14 @@ struct SynchronizerReadShape {
     var output: Int  // head h of token t in the output
   }
 
-  /// Calls `body` for every read of a visible image, token by token.
+  /// Calls `body` for every read of a visible image, token by token, the sequences
+  /// shared among the workers: a sequence's reads touch only its own outputs, its own
+  /// images' values and its own tokens' locations and weights, so shares never meet.
   @inline(__always)
   func forEachRead(_ visible: [Bool], _ body: (Read) -> Void) {
     let (n, h, l, p) = (images, heads, levels, points)
-    for b in 0..<batch {
+    let readsPerSequence = tokens * h * n * l * p * depth
+    Parallel.forEach(batch, workPerItem: readsPerSequence) { b in
       for t in 0..<tokens {
         let token = b * tokens + t
         for head in 0..<h {
