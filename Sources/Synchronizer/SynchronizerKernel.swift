@@ -44,8 +44,7 @@ public func synchronizerRead(
               let (column, row, tapWeight) = taps.tap(k)
               guard tapWeight != 0 && taps.inside(column, row) else { continue }
               let source = map + (row * read.width + column) * shape.width
-              let scale = weight * tapWeight
-              for c in 0..<shape.depth { target[c] += scale * source[c] }
+              addScaled(source, weight * tapWeight, to: target, count: shape.depth)
             }
           }
         }
@@ -64,7 +63,9 @@ public func synchronizerRead(
     var dValues = [Float](repeating: 0, count: valueStarts.last!)
     var dLocations = [Float](repeating: 0, count: locations.count)
     var dWeights = [Float](repeating: 0, count: weights.count)
-    withPointers(valueData) { maps in
+    let zeroRow = [Float](repeating: 0, count: shape.depth)
+    withPointers(valueData + [zeroRow]) { pointers in
+      let (maps, zeros) = (Array(pointers.dropLast()), pointers.last!)
       dValues.withUnsafeMutableBufferPointer { dMapsBuffer in
         dLocations.withUnsafeMutableBufferPointer { dxy in
           dWeights.withUnsafeMutableBufferPointer { da in
@@ -81,26 +82,38 @@ public func synchronizerRead(
                     // the location's; the taps receive weight · tap · gradient.
                     let dOut = g.baseAddress! + read.output
                     let weight = a[read.weight]
-                    var dots: (Float, Float, Float, Float) = (0, 0, 0, 0)
-                    for k in 0..<4 {
-                      let (column, row, tapWeight) = taps.tap(k)
-                      guard taps.inside(column, row) else { continue }
-                      let pixel = read.map + (row * read.width + column) * shape.width
-                      let source = maps[read.level] + pixel
-                      let target = dMaps[read.level] + pixel
-                      let scale = weight * tapWeight
-                      var dot: Float = 0
-                      for c in 0..<shape.depth {
-                        dot += dOut[c] * source[c]
-                        target[c] += scale * dOut[c]
-                      }
-                      switch k {
-                      case 0: dots.0 = dot
-                      case 1: dots.1 = dot
-                      case 2: dots.2 = dot
-                      default: dots.3 = dot
-                      }
+                    // The taps' pixels (a row of zeros for a tap outside the map).
+                    func pixel(_ k: Int) -> Int? {
+                      let (column, row, _) = taps.tap(k)
+                      guard taps.inside(column, row) else { return nil }
+                      return read.map + (row * read.width + column) * shape.width
                     }
+                    let pixels = (pixel(0), pixel(1), pixel(2), pixel(3))
+                    let map = maps[read.level]
+                    let v0 = pixels.0.map { map + $0 } ?? zeros
+                    let v1 = pixels.1.map { map + $0 } ?? zeros
+                    let v2 = pixels.2.map { map + $0 } ?? zeros
+                    let v3 = pixels.3.map { map + $0 } ?? zeros
+                    // Four dot products in one pass: four independent sums, each in
+                    // channel order.
+                    var dots: (Float, Float, Float, Float) = (0, 0, 0, 0)
+                    for c in 0..<shape.depth {
+                      let gradient = dOut[c]
+                      dots.0 += gradient * v0[c]
+                      dots.1 += gradient * v1[c]
+                      dots.2 += gradient * v2[c]
+                      dots.3 += gradient * v3[c]
+                    }
+                    let dMap = dMaps[read.level]
+                    func scatter(_ k: Int, _ pixel: Int?) {
+                      guard let pixel else { return }
+                      let scale = weight * taps.tap(k).weight
+                      addScaled(dOut, scale, to: dMap + pixel, count: shape.depth)
+                    }
+                    scatter(0, pixels.0)
+                    scatter(1, pixels.1)
+                    scatter(2, pixels.2)
+                    scatter(3, pixels.3)
                     let (fx, fy) = (taps.fx, taps.fy)
                     da[read.weight] =
                       (1 - fy) * ((1 - fx) * dots.0 + fx * dots.1)
@@ -259,4 +272,27 @@ func withPointers<R>(
     }
   }
   return descend(0)
+}
+
+/// target[c] += scale · source[c] for c in 0..<count, eight at a time: explicit
+/// vector code, which the compiler cannot derive itself (it must assume the two
+/// pointers may overlap). Each element gets the same product and sum as one at a time.
+@inline(__always)
+func addScaled(
+  _ source: UnsafePointer<Float>, _ scale: Float, to target: UnsafeMutablePointer<Float>,
+  count: Int
+) {
+  var c = 0
+  let factor = SIMD8<Float>(repeating: scale)
+  while c + 8 <= count {
+    let from = UnsafeRawPointer(source + c).loadUnaligned(as: SIMD8<Float>.self)
+    let to = UnsafeMutableRawPointer(target + c)
+    to.storeBytes(of: to.loadUnaligned(as: SIMD8<Float>.self) + factor * from,
+                  as: SIMD8<Float>.self)
+    c += 8
+  }
+  while c < count {
+    target[c] += scale * source[c]
+    c += 1
+  }
 }

@@ -12,16 +12,18 @@ import Platform
 struct ReadOperands {
   let values: [Tensor], locations: Tensor, weights: Tensor
   let visible: [Bool]
-  static let (batch, tokens, images, heads, depth, points) = (2, 3, 2, 2, 3, 2)
+  static let (batch, tokens, images, heads, points) = (2, 3, 2, 2, 2)
+  let depth: Int  // channels per head: 3, or 16 (the vector path, 8 at a time)
   static let sides = [(6, 6), (3, 3), (2, 4)]
 
-  init(seed: UInt64, visible: [Bool]? = nil) {
+  init(seed: UInt64, visible: [Bool]? = nil, depth: Int = 3) {
+    self.depth = depth
     var g = SeededGenerator(seed: seed)
     let (b, t, n, h, p) = (Self.batch, Self.tokens, Self.images, Self.heads, Self.points)
     let l = Self.sides.count
     values = Self.sides.map { side in
       Tensor.normal(
-        [b, n, side.0, side.1, h * Self.depth], using: &g, requiresGrad: true)
+        [b, n, side.0, side.1, h * depth], using: &g, requiresGrad: true)
     }
     func clearOfBoundaries(_ coordinate: Float, sizes: [Int]) -> Bool {
       sizes.allSatisfy { size in
@@ -88,12 +90,13 @@ func largestDifference(_ a: [Float], _ b: [Float]) -> Float {
 
 @Suite("The Synchronizer's fused read")
 struct SynchronizerKernelTests {
-  @Test func equalsTheComposedOperationsInValueAndGradient() {
+  @Test(arguments: [3, 16, 19])
+  func equalsTheComposedOperationsInValueAndGradient(depth: Int) {
     for seed in 1...3 {
-      let operands = ReadOperands(seed: UInt64(seed))
+      let operands = ReadOperands(seed: UInt64(seed), depth: depth)
       let fused = operands.fused(operands.inputs)
       let composed = operands.composed(operands.inputs)
-      #expect(fused.shape == [2, 3, 6])
+      #expect(fused.shape == [2, 3, 2 * depth])
       #expect(largestDifference(fused.data, composed.data) < 1e-5)
       var g = SeededGenerator(seed: 100 + UInt64(seed))
       let direction = (0..<fused.count).map { _ in g.uniform(-1, 1) }
@@ -129,7 +132,7 @@ struct SynchronizerKernelTests {
   }
 
   @Test func passesTheGradientCheck() {
-    let operands = ReadOperands(seed: 6)
+    let operands = ReadOperands(seed: 6, depth: 9)  // one vector of 8 and one more
     var g = SeededGenerator(seed: 7)
     let report = checkGradients(at: operands.inputs, epsilon: 1e-3, using: &g) {
       operands.fused($0)
@@ -162,7 +165,7 @@ struct SynchronizerKernelTests {
     var g = SeededGenerator(seed: 9)
     let report = checkGradients(at: operands.inputs, epsilon: 1e-3, using: &g, wrong)
     #expect(!report.passed)
-    let direction = (0..<36).map { _ in g.uniform(-1, 1) }
+    let direction = (0..<(2 * 3 * 2 * operands.depth)).map { _ in g.uniform(-1, 1) }
     let bad = gradients(of: wrong, at: operands.inputs, direction: direction)
     let good = gradients(of: operands.composed, at: operands.inputs, direction: direction)
     #expect(largestDifference(bad[3], good[3]) > 1e-2)
