@@ -112,11 +112,15 @@ struct PeerComparison {
     for threads in threadCounts {
       print("  \(threads) thread(s): our BLAS core \(blasCores[threads] ?? "?")")
     }
-    var header = "  " + "".padded(36)
+    var groups = "  " + "".padded(36), columns = "  " + "".padded(36)
     for threads in threadCounts {
-      header += "\(threads) thread(s): ours  PyTorch  ratio".padded(33, left: true)
+      groups += "\(threads) thread\(threads == 1 ? "" : "s")".padded(33, left: true)
+      columns +=
+        "ours".padded(17, left: true) + "PyTorch".padded(9, left: true)
+        + "ratio".padded(7, left: true)
     }
-    print(header)
+    print(groups)
+    print(columns)
     for (name, label, peerValue, unit) in rows {
       var line = "  " + label.padded(36)
       for threads in threadCounts {
