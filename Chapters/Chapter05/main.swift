@@ -213,7 +213,14 @@ of its own, so that the pattern can be inspected later in this chapter:
 @code(mmfs-pattern)
 
 The weights: logits for every point, the mask added for images the token may not see,
-the null slots' fixed logit appended, and one softmax across images, levels and slots:
+the null slots' fixed logit appended, and one softmax across images, levels and slots.
+Composed of the operations built so far:
+
+@code(mmfs-weights-composed)
+
+Each step there is a pass over memory and a node of the graph; the library does the
+same arithmetic, in the same order, as one operation (`synchronizerWeights`, equal to
+the last bit and tested so), and the pattern ends with it:
 
 @code(mmfs-pattern-softmax)
 

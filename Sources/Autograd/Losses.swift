@@ -242,3 +242,19 @@ func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ n: Int) 
   }
   return total
 }
+
+/// Softmax of one contiguous row of `count` values, in place: the same arithmetic as
+/// `Tensor.softmax` along a contiguous axis, for fused operations outside this module.
+public func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) {
+  softmaxRow(row, row, count)
+}
+
+/// The backward of one softmax row: dx = y · (g − Σ g·y), as `Tensor.softmax` computes
+/// it. `dx` may be `gradient`.
+public func softmaxBackward(
+  output y: UnsafePointer<Float>, gradient g: UnsafePointer<Float>,
+  into dx: UnsafeMutablePointer<Float>, count: Int
+) {
+  let dot = dotProduct(g, y, count)
+  for j in 0..<count { dx[j] = y[j] * (g[j] - dot) }
+}

@@ -1,7 +1,6 @@
 import Platform  // pthreads, through the one seam to the C library
 import Synchronization
 
-// MARK: book:parallel
 /// How the engine spreads one operation over several cores: split its independent work
 /// (images, rows, ranges of elements) into one contiguous share per worker, and run the
 /// shares at once. Each share writes only its own part of the output, so no locks are
@@ -70,14 +69,12 @@ public enum Parallel {
     }
   }
 }
-// MARK: end
 
 enum Workers {
   static let count = Atomic<Int>(1)
   @TaskLocal static var override: Int?
 }
 
-// MARK: book:worker-pool
 /// Helper threads that wait for shares of work. A region is published as one atomic
 /// ticket (generation, number of shares, next unclaimed share); every thread, the
 /// caller included, claims shares by compare-and-swap until none is left, so a helper
@@ -191,4 +188,3 @@ final class WorkerPool: @unchecked Sendable {
     }
   }
 }
-// MARK: end

@@ -137,17 +137,8 @@ public final class MultiModalFeatureSynchronizer: Layer {
     // MARK: end
     // MARK: book:mmfs-pattern-softmax
     // One softmax per (token, head) over images × levels × (points + null slot).
-    let hidden: Float = -10_000  // upstream's additive mask for invisible images
-    let maskValues = visible.map { $0 ? Float(0) : hidden }
-    let logits =
-      attentionLogits(queries).reshaped([b, t, n, h, l, p + 1])
-      .sliced(axis: 5, 0..<p)  // [B, T, N, h, L, P]
-      + Tensor(shape: [b, t, n, 1, 1, 1], data: maskValues)
-    let null = Tensor.full([b, t, n, h, l, 1], -logf(Float(n * l)))
-    let allLogits = Tensor.concatenate([logits, null], axis: 5)  // [B, T, N, h, L, P+1]
-    let weights = allLogits.permuted([0, 1, 3, 2, 4, 5])  // [B, T, h, N, L, P+1]
-      .reshaped([b, t, h, n * l * (p + 1)]).softmax()
-      .reshaped([b, t, h, n, l, p + 1])
+    let logits = attentionLogits(queries).reshaped([b, t, n, h, l, p + 1])
+    let weights = synchronizerWeights(logits, visible: visible)  // [B, T, h, N, L, P+1]
     return (locations, weights)
   }
   // MARK: end

@@ -1,7 +1,6 @@
 import Autograd
 import Platform
 
-// MARK: book:mmfs-kernel
 /// The Synchronizer's read as one operation: sample every point of every visible image
 /// at every level, weight it, and sum, writing each token's heads side by side. The
 /// composed version (`bilinearSample`, a product, a sum, and the permutes between them)
@@ -51,8 +50,6 @@ public func synchronizerRead(
       }
     }
   }
-  // MARK: end
-  // MARK: book:mmfs-kernel-backward
   let valueData = values.map(\.data)
   return Tensor(
     shape: [shape.batch, shape.tokens, shape.width], data: output,
@@ -140,7 +137,6 @@ public func synchronizerRead(
     if weights.requiresGrad { weights.accumulateGrad(dWeights) }
   }
 }
-// MARK: end
 
 // MARK: book:mmfs-read-composed
 /// The same read as `synchronizerRead`, composed of the engine's operations: per level,
@@ -171,6 +167,105 @@ public func composedSynchronizerRead(
     combined = combined.map { $0 + contribution } ?? contribution
   }
   return combined!.permuted([0, 2, 1, 3]).reshaped([b, t, h * d])  // [B, T, h·d]
+}
+// MARK: end
+
+/// MMFS's attention weights as one operation: per (token, head), gather the logits of
+/// every image, level and point (pushed down by 10⁴ for an image the token may not
+/// see), put the null slot's fixed logit −log(N·L) in each level's last place, and take
+/// one softmax over the row, written straight into the [B, T, h, N, L, P + 1] layout the
+/// read wants. The composed version (a slice, the mask, a concatenation, a permute and
+/// a softmax, each a pass over memory and a node of the graph) gives the same numbers.
+///
+/// `logits`: [B, T, N, h, L, P + 1], the attention-logit projection's output, whose
+/// last slot per level is not used (the null slot's logit is fixed); it gets no
+/// gradient. `visible`: [B, T, N].
+public func synchronizerWeights(_ logits: Tensor, visible: [Bool]) -> Tensor {
+  require(
+    logits.rank == 6 && visible.count == logits.shape[0] * logits.shape[1]
+      * logits.shape[2], "synchronizerWeights",
+    "needs logits [B, T, N, h, L, P + 1] and B·T·N visibility flags, got "
+      + "\(logits.shape) and \(visible.count)")
+  let s = logits.shape
+  let (b, t, n, h, l, slots) = (s[0], s[1], s[2], s[3], s[4], s[5])
+  let row = n * l * slots  // one softmax: images × levels × (points + null)
+  let null = -logf(Float(n * l))
+  let hidden: Float = -10_000  // upstream's additive mask for invisible images
+  // Where slot (j, level, slot) of row (token, head) sits in `logits`.
+  func source(_ token: Int, _ head: Int, _ j: Int, _ level: Int) -> Int {
+    (((token * n + j) * h + head) * l + level) * slots
+  }
+  let output = uninitializedArray(b * t * h * row) { weights in
+    logits.data.withUnsafeBufferPointer { x in
+      Parallel.forEach(b * t, workPerItem: h * row * 8) { token in
+        for head in 0..<h {
+          let target = weights.baseAddress! + (token * h + head) * row
+          for j in 0..<n {
+            let mask = visible[token * n + j] ? 0 : hidden
+            for level in 0..<l {
+              let from = source(token, head, j, level)
+              let to = target + (j * l + level) * slots
+              for slot in 0..<(slots - 1) { to[slot] = x[from + slot] + mask }
+              to[slots - 1] = null
+            }
+          }
+          softmaxInPlace(target, count: row)
+        }
+      }
+    }
+  }
+  return Tensor(
+    shape: [b, t, h, n, l, slots], data: output, inputs: [logits],
+    operation: "synchronizerWeights"
+  ) { gradient in
+    var dLogits = [Float](repeating: 0, count: logits.count)
+    gradient.withUnsafeBufferPointer { g in
+      output.withUnsafeBufferPointer { y in
+        dLogits.withUnsafeMutableBufferPointer { dx in
+          Parallel.forEachShare(of: b * t, workPerItem: h * row * 4) { tokens in
+            var dRow = [Float](repeating: 0, count: row)  // one row's gradient
+            dRow.withUnsafeMutableBufferPointer { dRow in
+              for token in tokens {
+                for head in 0..<h {
+                  let start = (token * h + head) * row
+                  softmaxBackward(
+                    output: y.baseAddress! + start, gradient: g.baseAddress! + start,
+                    into: dRow.baseAddress!, count: row)
+                  // Back to the logits' layout; the null slots' logits are fixed.
+                  for j in 0..<n {
+                    for level in 0..<l {
+                      let from = (j * l + level) * slots
+                      let to = source(token, head, j, level)
+                      for slot in 0..<(slots - 1) { dx[to + slot] = dRow[from + slot] }
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    logits.accumulateGrad(dLogits)
+  }
+}
+
+// MARK: book:mmfs-weights-composed
+/// The same weights composed of the engine's operations: the definition the fused
+/// `synchronizerWeights` is tested against.
+public func composedSynchronizerWeights(_ logits: Tensor, visible: [Bool]) -> Tensor {
+  let s = logits.shape
+  let (b, t, n, h, l, p) = (s[0], s[1], s[2], s[3], s[4], s[5] - 1)
+  let hidden: Float = -10_000  // upstream's additive mask for invisible images
+  let maskValues = visible.map { $0 ? Float(0) : hidden }
+  let masked =
+    logits.sliced(axis: 5, 0..<p)  // [B, T, N, h, L, P]
+    + Tensor(shape: [b, t, n, 1, 1, 1], data: maskValues)
+  let null = Tensor.full([b, t, n, h, l, 1], -logf(Float(n * l)))
+  let allLogits = Tensor.concatenate([masked, null], axis: 5)  // [B, T, N, h, L, P+1]
+  return allLogits.permuted([0, 1, 3, 2, 4, 5])  // [B, T, h, N, L, P+1]
+    .reshaped([b, t, h, n * l * (p + 1)]).softmax()
+    .reshaped([b, t, h, n, l, p + 1])
 }
 // MARK: end
 

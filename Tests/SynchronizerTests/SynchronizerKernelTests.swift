@@ -170,4 +170,65 @@ struct SynchronizerKernelTests {
     let good = gradients(of: operands.composed, at: operands.inputs, direction: direction)
     #expect(largestDifference(bad[3], good[3]) > 1e-2)
   }
+
+  // The weights: [B, T, N, h, L, P + 1] logits, 2 sequences of 3 tokens, 2 images,
+  // 2 heads, 3 levels, 2 points; token 0 of sequence 0 sees nothing.
+  static let weightVisibility = [false, false, true, false, true, true,
+                                 true, true, false, true, true, false]
+
+  func weightLogits(seed: UInt64) -> Tensor {
+    var g = SeededGenerator(seed: seed)
+    return Tensor.normal([2, 3, 2, 2, 3, 3], using: &g, requiresGrad: true)
+  }
+
+  @Test func fusedWeightsAreTheComposedOnesExactly() {
+    let logits = weightLogits(seed: 11)
+    let visible = Self.weightVisibility
+    var g = SeededGenerator(seed: 12)
+    let direction = (0..<logits.count).map { _ in g.uniform(-1, 1) }
+    let fused = gradients(
+      of: { synchronizerWeights($0[0], visible: visible) }, at: [logits],
+      direction: direction)
+    let composed = gradients(
+      of: { composedSynchronizerWeights($0[0], visible: visible) }, at: [logits],
+      direction: direction)
+    // Same arithmetic in the same order: equal to the last bit, values and gradients
+    // (the unused last slot of each level gets zero in both).
+    let fusedValues = synchronizerWeights(logits, visible: visible).data
+    let composedValues = composedSynchronizerWeights(logits, visible: visible).data
+    #expect(fusedValues == composedValues)
+    #expect(fused == composed)
+    // Each (token, head) row sums to one; a token that sees nothing puts it all on the
+    // null slots.
+    for row in 0..<12 {
+      let total = fusedValues[(row * 18)..<((row + 1) * 18)].reduce(0, +)
+      #expect(Swift.abs(total - 1) < 1e-5)
+    }
+    let nothing = fusedValues[0..<18]
+    #expect(nothing.enumerated().allSatisfy { $0.offset % 3 == 2 || $0.element == 0 })
+  }
+
+  @Test func fusedWeightsPassTheGradientCheckAndCatchAWrongOne() {
+    let logits = weightLogits(seed: 13)
+    let visible = Self.weightVisibility
+    var g = SeededGenerator(seed: 14)
+    let report = checkGradients(at: [logits], epsilon: 1e-3, using: &g) {
+      synchronizerWeights($0[0], visible: visible)
+    }
+    #expect(report.passed, "\(report)")
+    // A backward with a stray term (the weights added to the incoming gradient):
+    // caught.
+    let wrong: ([Tensor]) -> Tensor = { inputs in
+      let copy = Tensor(shape: inputs[0].shape, data: inputs[0].data, requiresGrad: true)
+      let weights = synchronizerWeights(copy, visible: visible)
+      return Tensor(
+        shape: weights.shape, data: weights.data, inputs: inputs,
+        operation: "wrong weights"
+      ) { gradient in
+        weights.backward(gradient: zip(gradient, weights.data).map { $0 + $1 })
+        inputs[0].accumulateGrad(copy.gradValues!)
+      }
+    }
+    #expect(!checkGradients(at: [logits], epsilon: 1e-3, using: &g, wrong).passed)
+  }
 }
