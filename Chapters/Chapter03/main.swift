@@ -329,7 +329,7 @@ the caption embeddings alone. The fully trained encoder:
 
 It finds an image's own caption among 32 nine times in ten and names the colour of a
 lone object every time and its shape six times in seven, none of which it was ever
-labelled with. *Where* the object is it barely knows: 14 % against 11 % by guessing.
+labelled with. *Where* the object is it knows little: 21 % against 11 % by guessing.
 The quick run below, an encoder trained for 50 steps, already names colours well
 above chance (the easiest cue in a caption) and is near chance on the rest.
 */
@@ -490,9 +490,9 @@ show("saved the encoder (\(encoder.parameterCount) parameters);",
   scales, with fixed 2-D sine–cosine positions: the maps the Synchronizer will sample.
 - Contrastive pre-training aligns image and caption embeddings without labels; a
   dense segmentation task trains the pyramid.
-- The fully trained encoder picks out an image's own caption among 32 (93 %) and
-  names the colour (100 %) and shape (86 %) of objects it was never labelled with;
-  where an object is, its pooled embedding barely knows (14 %, chance 11 %), while the
+- The fully trained encoder picks out an image's own caption among 32 (95 %) and
+  names the colour (100 %) and shape (87 %) of objects it was never labelled with;
+  where an object is, its pooled embedding knows little (21 %, chance 11 %), while the
   pyramid's cells do. It is saved for the chapters to come.
 
 ## Questions
@@ -535,8 +535,8 @@ Stubs are in `Chapters/Chapter03/Exercises.swift`; check an answer with
    (answered with a word, "one", "two", …); the checker counts the objects in the pixels
    of 200 scenes.
 
-**Project: what teaches *where*?** The encoder barely knows an object's region
-(14 % against 11 % by chance). Train it once without the segmentation loss and once
+**Project: what teaches *where*?** The encoder knows little of an object's region
+(21 % against 11 % by chance). Train it once without the segmentation loss and once
 with its weight doubled, and measure the region column and the segmentation line.
 What to expect: the zero-shot region test reads the pooled embedding, which the
 segmentation head never trains directly, so expect little change there and a large one

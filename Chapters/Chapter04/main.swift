@@ -284,6 +284,6 @@ Test it: give the resampler's latents a fixed 2-D position each (a grid of K poi
 and add to their attention scores a term that falls with the distance to that point,
 so that each latent reads mostly its own neighbourhood. What to expect if the
 explanation is right: at K = 64 (one latent per ViT token) the exact cell should climb
-towards the 25 % of the plain ViT tokens; at K = 8 it cannot, since eight
+towards the 28 % of the plain ViT tokens; at K = 8 it cannot, since eight
 neighbourhoods cannot name 36 cells.
 */

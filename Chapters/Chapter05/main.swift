@@ -285,8 +285,8 @@ The full run (600 steps per arm, on Chapter 3's fully trained encoder) measured:
 @fullrun(ch05-cells)
 
 Eight tokens name the exact cell about as rarely as Chapter 4's probes did, and four
-times as many tokens barely help; eight tokens plus one MMFS layer name it nearly half
-of the time, ten times as often. That is the paper's Table 6(a) in miniature: adding
+times as many tokens barely help; eight tokens plus one MMFS layer name it two times in
+five, six times as often. That is the paper's Table 6(a) in miniature: adding
 MMFS to a small number of visual tokens helps most where detail matters, and more
 tokens alone do not buy it back. Note the gate too: it starts at zero, and training
 opens it only as far as the Synchronizer's contribution pays (its sign does not
@@ -453,7 +453,7 @@ With the recency embedding, a query can send its attention to the earlier image 
 its offsets can differ between the two; held at zero, both images receive the same
 query, the same offsets and equal weights, so the layer can only read the two images'
 features summed at the same points. Recency more than doubles the share of exact
-cells (37.5 % against 16.6 %, chance 2.8 %): that gap is what the embedding buys. The
+cells (34 % against 17 %, chance 2.8 %): that gap is what the embedding buys. The
 quick run, again too short to learn the question:
 */
 let pairTraining = earlierCellPairs(training)

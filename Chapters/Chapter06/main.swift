@@ -379,11 +379,12 @@ Every row draws with the same seed, so where the model is sure of the next token
 rows agree word for word, and they part where it hesitates. Greedy decoding settles
 into the most common phrasing, and can repeat itself; raising the temperature gives
 the unlikely tail more weight, until the text drifts into words the world never uses;
-top-p cuts that tail off before drawing. The "�" at T = 1.5 is a byte, not a
-character: the tokenizer's first 256 tokens are single bytes, among them the 128 that
-occur only inside multi-byte characters. The world's text never uses them, but a hot
-sampler gives every token some probability, and a lone such byte is not valid UTF-8:
-it prints as the replacement character.
+top-p cuts that tail off before drawing. At T = 1.5 the sampler even draws tokens the
+world's text never contains, because a hot sampler gives every token some probability:
+in this run the padding token `<pad>` and capital letters. The tokenizer's first 256
+tokens are single bytes, among them the 128 that occur only inside multi-byte
+characters; when one of those is drawn alone (it happened in earlier recordings of this
+run) it is not valid UTF-8 and prints as the replacement character "�".
 
 ## The cache of keys and values
 

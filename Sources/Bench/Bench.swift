@@ -10,7 +10,7 @@ struct Bench: ParsableCommand {
     abstract: "Measure matmul, convolution, elementwise and autograd speed against "
       + "their baselines.")
 
-  @Option(help: "BLAS threads.")
+  @Option(help: "Cores to use (the engine's workers; BLAS stays single-threaded).")
   var threads = 1
 
   @Flag(help: "Fewer repeats and sizes (a smoke run).")
@@ -45,6 +45,9 @@ struct Bench: ParsableCommand {
   ]
 
   func validate() throws {
+    guard threads >= 1 else {
+      throw ValidationError("--threads must be at least 1, got \(threads)")
+    }
     let unknown = sections.filter { !Self.sectionNames.contains($0) }
     guard unknown.isEmpty else {
       throw ValidationError(
@@ -63,7 +66,9 @@ struct Bench: ParsableCommand {
     Engine.configure(threads: threads)
     FigureLog.shared.threads = threads
     warnIfDebug()
-    print("Bench · OpenBLAS core \(BLAS.coreName) · \(BLAS.threads) BLAS thread(s)")
+    print(
+      "Bench · OpenBLAS core \(BLAS.coreName) · \(Parallel.workers) worker(s), "
+        + "\(BLAS.threads) BLAS thread(s)")
     print("Each figure is the best of several runs.\n")
     let all: [(String, () -> Void)] = [
       ("matmul", matmulBench), ("convolution", convolutionBench),

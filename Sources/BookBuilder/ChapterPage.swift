@@ -66,7 +66,7 @@ struct ChapterPage {
       var end = start
       while end < lines.count && lines[end].isMarkdown == kind { end += 1 }
       let text = lines[start..<end].map(\.text).joined(separator: "\n")
-      blocks.append(kind ? text : "```{.output}\n" + text + "\n```")
+      blocks.append(kind ? literalTags(text) : "```{.output}\n" + text + "\n```")
       start = end
     }
     return blocks
@@ -119,10 +119,11 @@ struct ChapterPage {
         "@fullrun(\(name)) shows \(figure), which is missing; record it with "
           + "`swift run -c release \(chapter) --full` and commit it")
     }
-    guard introduced else { return text }
+    guard introduced else { return literalTags(text) }
     return "**From the full run** (`\(chapter) --full`, recorded in `\(path)`):\n\n"
-      + text
+      + literalTags(text)
   }
+
 
   /// Paths of Markdown images `![caption](path)` in a line.
   func figureReferences(in line: String) -> [String] {
@@ -137,4 +138,26 @@ struct ChapterPage {
     }
     return found
   }
+}
+
+/// Table rows with `<` escaped where it would open an HTML tag: printed text holds
+/// the tokenizer's `<pad>`, `<s>` and `</s>`, which pandoc would otherwise take for
+/// HTML and drop from the PDF.
+func literalTags(_ markdown: String) -> String {
+  markdown.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+    guard line.hasPrefix("|") else { return String(line) }
+    var escaped = ""
+    var previous: Character = " "
+    for (index, character) in zip(line.indices, line) {
+      let next = line.index(after: index) < line.endIndex
+        ? line[line.index(after: index)] : " "
+      if character == "<" && previous != "\\" && (next.isLetter || next == "/") {
+        escaped += "\\<"
+      } else {
+        escaped.append(character)
+      }
+      previous = character
+    }
+    return escaped
+  }.joined(separator: "\n")
 }

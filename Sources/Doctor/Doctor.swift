@@ -33,6 +33,14 @@ struct Doctor: ParsableCommand {
           + "(the book's default)"))
     print(row("OpenBLAS config", BLAS.configuration))
     print(row("OPENBLAS_CORETYPE", environment("OPENBLAS_CORETYPE") ?? "(not set)"))
+    print(
+      row(
+        "chapters' kernels",
+        (bookKernelFamily() ?? "OpenBLAS's own choice (no AVX2 or AVX-512 found)")
+          + " (transcripts: "
+          + ((try? readFileBytes("Transcripts/KERNELS")).map {
+            String(decoding: $0, as: UTF8.self).trimmed
+          } ?? "?") + ")"))
     print(row("libpng", String(cString: mmi_png_version()) + pngRoundTrip()))
     print(row("pandoc", toolVersion("pandoc --version") ?? "MISSING: run `make deps`"))
     print(row("xelatex", toolVersion("xelatex --version") ?? "MISSING: run `make deps`"))

@@ -10,7 +10,10 @@ public struct ChapterOptions: ParsableArguments {
   @Option(help: "Seed of the random generator (the same seed gives the same run).")
   public var seed: UInt64 = 1
 
-  @Option(help: "BLAS threads (1 is fastest on a busy 2-core machine).")
+  @Option(
+    help: ArgumentHelp(
+      "Cores to use (the engine's workers; BLAS stays single-threaded). "
+        + "Transcripts are made with 1; more round a few sums differently."))
   public var threads: Int = 1
 
   @Option(
@@ -151,26 +154,52 @@ public func orStop<T>(_ body: () throws -> T) -> T {
   }
 }
 
-/// Chapters run on OpenBLAS's Haswell kernels on every CPU with AVX2, as the book was
-/// made: other kernels add in other orders, and training amplifies the last bits, so a
-/// reader's transcript and figures would drift from the book's. OpenBLAS reads its
-/// kernel choice when it loads, so the process starts itself again with the setting.
-/// An explicit `OPENBLAS_CORETYPE` is respected. The bench pins the same way, so that it
-/// measures what the chapters run.
+/// The OpenBLAS kernels the chapters run on: the fastest of two fixed families the CPU
+/// can run. "SkylakeX" (AVX-512, on which the book's transcripts and results were
+/// made) where the CPU has AVX-512's foundation, byte/word, vector-length and
+/// doubleword/quadword sets; "Haswell" (AVX2 and FMA) where it has only those; nil
+/// elsewhere (OpenBLAS's own choice). A fixed family, rather than OpenBLAS's pick for
+/// the CPU at hand, makes runs repeat to the last bit on every CPU of the family: other
+/// kernels add in other orders, and training amplifies the last bits, so a reader's
+/// transcript and figures would drift from the book's. (OpenBLAS 0.3.21 does not know
+/// some newer CPUs at all and falls back to kernels from 2004, five times slower.)
+public func bookKernelFamily() -> String? {
+  cpuFlags().flatMap(kernelFamily(cpuFlags:))
+}
+
+/// The kernel family for a CPU with these /proc/cpuinfo flags (see `bookKernelFamily`).
+public func kernelFamily(cpuFlags flags: Set<String>) -> String? {
+  let avx512 = ["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"]
+  if avx512.allSatisfy({ flags.contains($0) }) { return "SkylakeX" }
+  if ["avx2", "fma"].allSatisfy({ flags.contains($0) }) { return "Haswell" }
+  return nil
+}
+
+/// The kernel family this run uses: `OPENBLAS_CORETYPE` when set, the book's otherwise.
+public func runKernelFamily() -> String? {
+  environment("OPENBLAS_CORETYPE") ?? bookKernelFamily()
+}
+
+/// Pins OpenBLAS to `bookKernelFamily()`. OpenBLAS reads its kernel choice when it
+/// loads, so the process starts itself again with the setting. An explicit
+/// `OPENBLAS_CORETYPE` is respected. The bench pins the same way, so that it measures
+/// what the chapters run.
 public func pinBLASKernels() {
-  guard getenv("OPENBLAS_CORETYPE") == nil, cpuHasAVX2() else { return }
-  setenv("OPENBLAS_CORETYPE", "Haswell", 1)
+  guard getenv("OPENBLAS_CORETYPE") == nil, let family = bookKernelFamily() else {
+    return
+  }
+  setenv("OPENBLAS_CORETYPE", family, 1)
   execv("/proc/self/exe", CommandLine.unsafeArgv)
   // exec failed (no /proc): run on, unpinned.
 }
 
-/// Whether /proc/cpuinfo lists AVX2 (false where there is no /proc).
-func cpuHasAVX2() -> Bool {
-  guard let bytes = try? readFileBytes("/proc/cpuinfo") else { return false }
+/// The CPU's feature flags from /proc/cpuinfo (nil where there is no /proc).
+func cpuFlags() -> Set<String>? {
+  guard let bytes = try? readFileBytes("/proc/cpuinfo") else { return nil }
   let text = String(decoding: bytes, as: UTF8.self)
-  return text.split(separator: "\n").contains {
-    $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx2")
-  }
+  guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") })
+  else { return nil }
+  return Set(line.split(separator: " ").map(String.init))
 }
 
 /// Debug builds run inner loops 30–200× slower; say so loudly, on stderr.

@@ -146,4 +146,17 @@ struct LiterateSourceTests {
     #expect(firstDifference("a\nb", "a\nc") != nil)
     #expect(firstDifference("a\nb", "a\nb") == nil)
   }
+
+  @Test func tokensInTablesStayLiteral() {
+    let table = """
+      | sampler | text |
+      |---|---|
+      | T = 1.5 | a big<pad> square</s> |
+      | compare | 1 < 2 and \\<s> already escaped |
+      """
+    let escaped = literalTags(table).split(separator: "\n").map(String.init)
+    #expect(escaped[2] == "| T = 1.5 | a big\\<pad> square\\</s> |")
+    #expect(escaped[3] == "| compare | 1 < 2 and \\<s> already escaped |")
+    #expect(literalTags("prose with <em>tags</em>") == "prose with <em>tags</em>")
+  }
 }

@@ -109,6 +109,16 @@ struct TranscriptTests {
     #expect("loss \(rounded: x)" == "loss 0.1235")
   }
 
+  @Test func kernelFamilyIsTheFastestTheCPUCanRun() {
+    let avx2: Set<String> = ["sse4_2", "avx", "avx2", "fma"]
+    let avx512 = avx2.union(["avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd"])
+    #expect(kernelFamily(cpuFlags: avx512) == "SkylakeX")
+    #expect(kernelFamily(cpuFlags: avx2) == "Haswell")
+    // AVX-512's foundation alone (Knights Landing) is not SkylakeX's set.
+    #expect(kernelFamily(cpuFlags: avx2.union(["avx512f", "avx512cd"])) == "Haswell")
+    #expect(kernelFamily(cpuFlags: ["sse2", "avx"]) == nil)
+  }
+
   @Test func chapterOptionsRejectBadFlags() {
     #expect(throws: (any Error).self) { try ChapterOptions.parse(["--threads", "0"]) }
     #expect(throws: (any Error).self) { try ChapterOptions.parse(["--sed", "1"]) }
