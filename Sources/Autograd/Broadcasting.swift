@@ -73,15 +73,30 @@ struct StridedLayout {
   /// Step of operand `k` along the innermost axis: 1 (contiguous) or 0 (repeated).
   func rowStride(_ k: Int) -> Int { strides[k][strides[k].count - 1] }
 
+  /// The number of rows (every axis but the innermost).
+  var rows: Int { dims.dropLast().reduce(1, *) }
+
   /// Calls `body` once per row with the starting offset of every operand. Inlined so
   /// that the element loop inside `body` is compiled together with its operation.
   @inline(__always)
   func forEachRow(_ body: (_ offsets: [Int]) -> Void) {
+    forEachRow(in: 0..<rows, body)
+  }
+
+  /// The same for the rows in `range` only (a worker's share).
+  @inline(__always)
+  func forEachRow(in range: Range<Int>, _ body: (_ offsets: [Int]) -> Void) {
     let outer = dims.count - 1
     var index = [Int](repeating: 0, count: max(outer, 0))
     var offsets = [Int](repeating: 0, count: strides.count)
-    let rows = dims.dropLast().reduce(1, *)
-    for _ in 0..<rows {
+    // The odometer's position at the first row of the range.
+    var rest = range.lowerBound
+    for axis in stride(from: outer - 1, through: 0, by: -1) {
+      index[axis] = rest % dims[axis]
+      rest /= dims[axis]
+      for k in offsets.indices { offsets[k] += strides[k][axis] * index[axis] }
+    }
+    for _ in range {
       body(offsets)
       // Odometer step over the outer axes, updating offsets incrementally.
       var axis = outer - 1
@@ -122,14 +137,17 @@ func broadcastCombine(
   return uninitializedArray(count) { o in
     x.withUnsafeBufferPointer { a in
       y.withUnsafeBufferPointer { b in
-        layout.forEachRow { offsets in
-          let po = o.baseAddress! + offsets[0]
-          let pa = a.baseAddress! + offsets[1], pb = b.baseAddress! + offsets[2]
-          switch (sx, sy) {
-          case (1, 1): for i in 0..<n { po[i] = op(pa[i], pb[i]) }
-          case (1, 0): let v = pb[0]; for i in 0..<n { po[i] = op(pa[i], v) }
-          case (0, 1): let v = pa[0]; for i in 0..<n { po[i] = op(v, pb[i]) }
-          default: let v = op(pa[0], pb[0]); for i in 0..<n { po[i] = v }
+        // Rows are independent: a share of them per worker.
+        Parallel.forEachShare(of: layout.rows, workPerItem: n) { rows in
+          layout.forEachRow(in: rows) { offsets in
+            let po = o.baseAddress! + offsets[0]
+            let pa = a.baseAddress! + offsets[1], pb = b.baseAddress! + offsets[2]
+            switch (sx, sy) {
+            case (1, 1): for i in 0..<n { po[i] = op(pa[i], pb[i]) }
+            case (1, 0): let v = pb[0]; for i in 0..<n { po[i] = op(pa[i], v) }
+            case (0, 1): let v = pa[0]; for i in 0..<n { po[i] = op(v, pb[i]) }
+            default: let v = op(pa[0], pb[0]); for i in 0..<n { po[i] = v }
+            }
           }
         }
       }

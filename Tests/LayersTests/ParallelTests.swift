@@ -102,6 +102,28 @@ struct ParallelTests {
     #expect(largestGap(one, three) == 0)
   }
 
+  @Test func broadcastArithmeticIsExact() {
+    // Rows of every broadcast pattern (a bias per channel of an image, a bias per
+    // feature, a column, a scalar), split among workers from any starting row.
+    var g = SeededGenerator(seed: 5)
+    let images = Tensor.normal([6, 16, 20, 20], using: &g, requiresGrad: true)
+    let channelBias = Tensor.normal([16, 1, 1], using: &g, requiresGrad: true)
+    let rows = Tensor.normal([3000, 24], using: &g, requiresGrad: true)
+    let featureBias = Tensor.normal([24], using: &g, requiresGrad: true)
+    let column = Tensor.normal([3000, 1], using: &g, requiresGrad: true)
+    let inputs = [images, channelBias, rows, featureBias, column]
+    let function: ([Tensor]) -> Tensor = { t in
+      let a = (t[0] + t[1]) * t[1] - t[1]  // [6, 16, 20, 20]
+      let b = (t[2] * t[3] + t[4]) / (t[4] * t[4] + 1) + 2  // [3000, 24]
+      return Tensor.concatenate([a.reshaped([-1]), b.reshaped([-1])], axis: 0)
+    }
+    for workers in [2, 3] {
+      let one = valuesAndGradients(workers: 1, inputs, function)
+      let several = valuesAndGradients(workers: workers, inputs, function)
+      #expect(largestGap(one, several) == 0, "\(workers) workers")
+    }
+  }
+
   @Test func regionsFromSeveralThreadsAtOnceAreAllRight() async {
     // The pool runs one region at a time; a region asked for meanwhile runs on its
     // caller. Either way the products are right.
