@@ -96,23 +96,20 @@ func gemm(
       Int32(k), 1, aBand, Int32(max(lda, 1)), bBand, Int32(max(ldb, 1)), beta,
       c + rows.lowerBound * n + columns.lowerBound, Int32(max(n, 1)))
   }
-  // Bands of at least 32 rows or columns keep each worker's product efficient.
-  let work = m * n * k, minimumWork = 1 << 21
-  if m >= 64 {
-    let bands = m / 32
-    Parallel.forEachShare(of: bands, workPerItem: work / bands, minimumWork: minimumWork)
-    { share in
-      let last = share.upperBound == bands ? m : share.upperBound * 32
-      product(rows: share.lowerBound * 32..<last, columns: 0..<n)
+  // Bands of at least 32 rows (or, for a product with few rows, columns) keep each
+  // worker's product efficient.
+  let byRows = m >= 64
+  let length = byRows ? m : n
+  guard length >= 64 else { return product(rows: 0..<m, columns: 0..<n) }
+  let bands = length / 32
+  Parallel.forEachShare(of: bands, workPerItem: m * n * k / bands, minimumWork: 1 << 21) {
+    share in
+    let end = share.upperBound == bands ? length : share.upperBound * 32
+    let band = share.lowerBound * 32..<end
+    if byRows {
+      product(rows: band, columns: 0..<n)
+    } else {
+      product(rows: 0..<m, columns: band)
     }
-  } else if n >= 64 {
-    let bands = n / 32
-    Parallel.forEachShare(of: bands, workPerItem: work / bands, minimumWork: minimumWork)
-    { share in
-      let last = share.upperBound == bands ? n : share.upperBound * 32
-      product(rows: 0..<m, columns: share.lowerBound * 32..<last)
-    }
-  } else {
-    product(rows: 0..<m, columns: 0..<n)
   }
 }

@@ -37,12 +37,14 @@ extension Tensor {
         gradient.withUnsafeBufferPointer { g in
           output.withUnsafeBufferPointer { y in
             self.forEachLine(outer, size, inner) { start, step in
-              var dot: Float = 0
-              if step == 1 {
-                dot = dotProduct(g.baseAddress! + start, y.baseAddress! + start, size)
-              } else {
-                for j in 0..<size { dot += g[start + j * step] * y[start + j * step] }
+              if step == 1 {  // contiguous rows: the vectorised helper
+                softmaxBackward(
+                  output: y.baseAddress! + start, gradient: g.baseAddress! + start,
+                  into: dx.baseAddress! + start, count: size)
+                return
               }
+              var dot: Float = 0
+              for j in 0..<size { dot += g[start + j * step] * y[start + j * step] }
               for j in 0..<size {
                 let i = start + j * step
                 dx[i] = y[i] * (g[i] - dot)

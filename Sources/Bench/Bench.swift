@@ -64,7 +64,6 @@ struct Bench: ParsableCommand {
     }
     pinBLASKernels()
     Engine.configure(threads: threads)
-    FigureLog.shared.threads = threads
     warnIfDebug()
     print(
       "Bench · OpenBLAS core \(BLAS.coreName) · \(Parallel.workers) worker(s), "

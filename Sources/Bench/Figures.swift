@@ -1,3 +1,4 @@
+import Autograd
 import Foundation
 
 /// One measured figure, as `Bench --json FILE` writes it: what, in which unit, how
@@ -18,17 +19,17 @@ struct Figure {
 final class FigureLog: @unchecked Sendable {
   static let shared = FigureLog()
   private(set) var figures: [Figure] = []
-  var threads = 1
 
   func record(_ name: String, _ value: Double, unit: String) {
-    figures.append(Figure(name: name, unit: unit, value: value, threads: threads))
+    figures.append(
+      Figure(name: name, unit: unit, value: value, threads: Parallel.workers))
   }
 
   /// Writes every figure as one JSON object: {"figures": [{name, unit, value,
   /// threads}, …], "blasCore": …}.
   func write(to path: String, blasCore: String) throws {
     let object: [String: Any] = [
-      "blasCore": blasCore, "threads": threads, "figures": figures.map(\.json),
+      "blasCore": blasCore, "threads": Parallel.workers, "figures": figures.map(\.json),
     ]
     let data = try JSONSerialization.data(
       withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
