@@ -112,11 +112,36 @@ struct StridedLayout {
   }
 }
 
+/// An arithmetic operation on two numbers, as a type. `broadcastCombine` is generic
+/// over it, so the compiler writes one specialised copy per operation with the
+/// arithmetic inlined into its loops (vector code); a closure handed down to the
+/// workers' loops stays an indirect call per element, several times slower.
+protocol BinaryOperator {
+  func callAsFunction(_ a: Float, _ b: Float) -> Float
+}
+
+struct Plus: BinaryOperator {
+  @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b }
+}
+struct Minus: BinaryOperator {
+  @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b }
+}
+struct Times: BinaryOperator {
+  @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a * b }
+}
+struct Over: BinaryOperator {
+  @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a / b }
+}
+/// The second operand, spread to the broadcast shape (the first is ignored).
+struct Second: BinaryOperator {
+  @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { b }
+}
+
 /// `op` applied elementwise to `x` and `y` broadcast to `shape`.
 @inline(__always)
-func broadcastCombine(
+func broadcastCombine<Operator: BinaryOperator>(
   _ x: [Float], _ xShape: [Int], _ y: [Float], _ yShape: [Int], into shape: [Int],
-  _ op: (Float, Float) -> Float
+  _ op: Operator
 ) -> [Float] {
   let count = shape.reduce(1, *)
   if xShape == yShape {

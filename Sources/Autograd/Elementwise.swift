@@ -6,7 +6,7 @@ extension Tensor {
   /// along which it was repeated.
   public static func + (a: Tensor, b: Tensor) -> Tensor {
     let shape = broadcastShape(a.shape, b.shape, operation: "+")
-    let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, +)
+    let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, Plus())
     return Tensor(shape: shape, data: out, inputs: [a, b], operation: "add") { g in
       a.accumulateGrad(sumToShape(g, from: shape, to: a.shape))
       b.accumulateGrad(sumToShape(g, from: shape, to: b.shape))
@@ -18,7 +18,7 @@ extension Tensor {
 extension Tensor {
   public static func - (a: Tensor, b: Tensor) -> Tensor {
     let shape = broadcastShape(a.shape, b.shape, operation: "-")
-    let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, -)
+    let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, Minus())
     return Tensor(shape: shape, data: out, inputs: [a, b], operation: "subtract") { g in
       a.accumulateGrad(sumToShape(g, from: shape, to: a.shape))
       if b.requiresGrad {
@@ -29,15 +29,15 @@ extension Tensor {
 
   public static func * (a: Tensor, b: Tensor) -> Tensor {
     let shape = broadcastShape(a.shape, b.shape, operation: "*")
-    let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, *)
+    let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, Times())
     let aData = a.data, bData = b.data
     return Tensor(shape: shape, data: out, inputs: [a, b], operation: "multiply") { g in
       if a.requiresGrad {
-        let ga = broadcastCombine(g, shape, bData, b.shape, into: shape, *)
+        let ga = broadcastCombine(g, shape, bData, b.shape, into: shape, Times())
         a.accumulateGrad(sumToShape(ga, from: shape, to: a.shape))
       }
       if b.requiresGrad {
-        let gb = broadcastCombine(g, shape, aData, a.shape, into: shape, *)
+        let gb = broadcastCombine(g, shape, aData, a.shape, into: shape, Times())
         b.accumulateGrad(sumToShape(gb, from: shape, to: b.shape))
       }
     }
@@ -45,17 +45,17 @@ extension Tensor {
 
   public static func / (a: Tensor, b: Tensor) -> Tensor {
     let shape = broadcastShape(a.shape, b.shape, operation: "/")
-    let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, /)
+    let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, Over())
     let bData = b.data
     return Tensor(shape: shape, data: out, inputs: [a, b], operation: "divide") { g in
       // d(a/b)/da = 1/b;  d(a/b)/db = −a/b² = −(a/b)/b.
       if a.requiresGrad {
-        let ga = broadcastCombine(g, shape, bData, b.shape, into: shape, /)
+        let ga = broadcastCombine(g, shape, bData, b.shape, into: shape, Over())
         a.accumulateGrad(sumToShape(ga, from: shape, to: a.shape))
       }
       if b.requiresGrad {
         let gOut = zip(g, out).map { -$0 * $1 }
-        let gb = broadcastCombine(gOut, shape, bData, b.shape, into: shape, /)
+        let gb = broadcastCombine(gOut, shape, bData, b.shape, into: shape, Over())
         b.accumulateGrad(sumToShape(gb, from: shape, to: b.shape))
       }
     }

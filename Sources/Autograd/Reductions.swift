@@ -36,7 +36,7 @@ extension Tensor {
     ) { [self] g in
       let ones = [Float](repeating: 1, count: count)
       self.accumulateGrad(broadcastCombine(ones, inputShape, g, kept,
-                                           into: inputShape, *))
+                                           into: inputShape, Times()))
     }
   }
   // MARK: end

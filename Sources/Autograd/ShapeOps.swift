@@ -182,9 +182,8 @@ extension Tensor {
     require(
       shape == self.shape, "maskedFill",
       "mask \(describe(mask.shape)) must broadcast to \(describe(self.shape))")
-    let keep = broadcastCombine(data, shape, mask.values, mask.shape, into: shape) {
-      _, m in m
-    }
+    let keep = broadcastCombine(
+      data, shape, mask.values, mask.shape, into: shape, Second())
     var out = data
     for i in 0..<out.count where keep[i] != 0 { out[i] = value }
     return Tensor(shape: shape, data: out, inputs: [self], operation: "maskedFill") {
@@ -225,11 +224,9 @@ public func select(_ condition: Mask, _ a: Tensor, _ b: Tensor) -> Tensor {
     condition.shape, operation: "select")
   let zeros = [Float](repeating: 0, count: shape.reduce(1, *))
   let c = broadcastCombine(
-    zeros, shape, condition.values, condition.shape,
-    into: shape
-  ) { _, m in m }
-  let aSpread = broadcastCombine(zeros, shape, a.data, a.shape, into: shape) { $1 }
-  let bSpread = broadcastCombine(zeros, shape, b.data, b.shape, into: shape) { $1 }
+    zeros, shape, condition.values, condition.shape, into: shape, Second())
+  let aSpread = broadcastCombine(zeros, shape, a.data, a.shape, into: shape, Second())
+  let bSpread = broadcastCombine(zeros, shape, b.data, b.shape, into: shape, Second())
   var out = [Float](repeating: 0, count: c.count)
   for i in 0..<c.count { out[i] = c[i] != 0 ? aSpread[i] : bSpread[i] }
   return Tensor(shape: shape, data: out, inputs: [a, b], operation: "select") { g in

@@ -144,9 +144,11 @@ public func foldPatches(
 /// Backward, per image: dW += dY_b·cols_bᵀ, dcols_b = Wᵀ·dY_b, dx_b = col2im(dcols_b).
 /// One image at a time keeps the unfolded matrix small (a whole batch of 32² maps
 /// would be tens of MB, slower to write and read than the product is to compute), and
-/// backward unfolds again rather than keeping every image's columns alive.
+/// backward unfolds again rather than keeping every image's columns alive. A bias
+/// ([O], optional) is added to each image's rows while they are still in cache: the
+/// same sums as adding it afterwards, without another pass over the output.
 public func convolve(
-  _ x: Tensor, _ weight: Tensor, stride: Int = 1, padding: Int = 0
+  _ x: Tensor, _ weight: Tensor, bias: Tensor? = nil, stride: Int = 1, padding: Int = 0
 ) -> Tensor {
   let what = "convolve(\(x.shape), kernel \(weight.shape))"
   require(
@@ -155,6 +157,8 @@ public func convolve(
     weight.shape[1] == x.shape[1] && weight.shape[2] == weight.shape[3],
     "\(what)", "kernel must be [O, \(x.shape[1]), k, k]")
   let (batch, outChannels) = (x.shape[0], weight.shape[0])
+  require(bias.map { $0.shape == [outChannels] } ?? true, "\(what)",
+    "bias must be [\(outChannels)], got \(bias.map { describe($0.shape) } ?? "")")
   let g = ConvolutionGeometry(  // one image
     batch: 1, channels: x.shape[1], height: x.shape[2], width: x.shape[3],
     kernel: weight.shape[2], stride: stride, padding: padding)
@@ -162,6 +166,7 @@ public func convolve(
     "a \(weight.shape[2])×\(weight.shape[3]) kernel does not fit the padded input")
   let (inSize, outSize) = (x.count / max(batch, 1), outChannels * g.positions)
   let imageWork = outSize * g.patchSize  // multiply–adds per image
+  let biasData = bias?.data
   let output = uninitializedArray(batch * outSize) { y in  // [B, O, P]
     x.data.withUnsafeBufferPointer { x in
       weight.data.withUnsafeBufferPointer { w in
@@ -172,9 +177,11 @@ public func convolve(
           columns.withUnsafeMutableBufferPointer { c in  // [C·k·k, P]
             for b in images {
               unfoldPatches(x.baseAddress! + b * inSize, g, into: c.baseAddress!)
+              let image = y.baseAddress! + b * outSize  // [O, P]
               BLAS.multiply(
                 m: outChannels, n: g.positions, k: g.patchSize, w.baseAddress!,
-                c.baseAddress!, into: y.baseAddress! + b * outSize)
+                c.baseAddress!, into: image)
+              if let biasData { addPerRow(biasData, to: image, width: g.positions) }
             }
           }
         }
@@ -184,37 +191,40 @@ public func convolve(
   let (xData, wData) = (x.data, weight.data)
   return Tensor(
     shape: [batch, outChannels, g.outHeight, g.outWidth], data: output,
-    inputs: [x, weight], operation: "convolve"
+    inputs: [x, weight] + (bias.map { [$0] } ?? []), operation: "convolve"
   // MARK: end
   // MARK: book:convolve-backward
   ) { gradient in
     let (needsDx, needsDWeight) = (x.requiresGrad, weight.requiresGrad)
+    let needsDBias = bias?.requiresGrad ?? false
     var dx = [Float](repeating: 0, count: x.requiresGrad ? x.count : 0)
-    // Each worker sums its images' weight gradients into a slice of its own; the
-    // slices are added in order at the end (with one worker, there is one slice).
+    // Each worker sums its images' kernel and bias gradients into a slice of its own,
+    // [dW | db]; the slices are added in order at the end (one worker: one slice).
     let shares = Swift.min(Parallel.workers, batch)
-    var partialDWeights = [Float](
-      repeating: 0, count: needsDWeight ? shares * weight.count : 0)
+    let slice = (needsDWeight ? weight.count : 0) + (needsDBias ? outChannels : 0)
+    var partials = [Float](repeating: 0, count: shares * slice)
     gradient.withUnsafeBufferPointer { dy in
       xData.withUnsafeBufferPointer { x in
         wData.withUnsafeBufferPointer { w in
           dx.withUnsafeMutableBufferPointer { dx in
-            partialDWeights.withUnsafeMutableBufferPointer { partials in
+            partials.withUnsafeMutableBufferPointer { partials in
               Parallel.forEachNumberedShare(of: batch, workPerItem: 2 * imageWork) {
                 share, images in
-                let dw = partials.baseAddress.map { $0 + share * weight.count }
+                let dw = partials.baseAddress! + share * slice
+                let db = dw + (needsDWeight ? weight.count : 0)
                 let size = g.patchSize * g.positions
                 var columns = uninitializedArray(needsDWeight ? size : 0) { _ in }
                 var dColumns = uninitializedArray(needsDx ? size : 0) { _ in }
                 for b in images {
                   let dyImage = dy.baseAddress! + b * outSize  // [O, P]
+                  if needsDBias { sumRows(dyImage, outChannels, g.positions, into: db) }
                   if needsDWeight {
                     columns.withUnsafeMutableBufferPointer { c in
                       let image = x.baseAddress! + b * inSize
                       unfoldPatches(image, g, into: c.baseAddress!)
                       BLAS.multiply(
                         transposingB: true, m: outChannels, n: g.patchSize,
-                        k: g.positions, dyImage, c.baseAddress!, into: dw!,
+                        k: g.positions, dyImage, c.baseAddress!, into: dw,
                         beta: b == images.lowerBound ? 0 : 1)
                     }
                   }
@@ -234,16 +244,41 @@ public func convolve(
         }
       }
     }
-    var dWeight = Array(partialDWeights.prefix(needsDWeight ? weight.count : 0))
-    for share in 1..<Swift.max(shares, 1) where needsDWeight {
-      let start = share * weight.count
-      for i in 0..<weight.count { dWeight[i] += partialDWeights[start + i] }
+    var total = Array(partials.prefix(slice))  // [dW | db]
+    for share in 1..<Swift.max(shares, 1) {
+      for i in 0..<slice { total[i] += partials[share * slice + i] }
     }
-    if needsDWeight { weight.accumulateGrad(dWeight) }
+    if needsDWeight { weight.accumulateGrad(Array(total.prefix(weight.count))) }
+    if needsDBias { bias!.accumulateGrad(Array(total.suffix(outChannels))) }
     if needsDx { x.accumulateGrad(dx) }
   }
 }
 // MARK: end
+
+/// rows[o, p] += bias[o] for each of bias.count rows of `width` entries.
+@inline(__always)
+private func addPerRow(
+  _ bias: [Float], to rows: UnsafeMutablePointer<Float>, width: Int
+) {
+  for o in bias.indices {
+    let (row, value) = (rows + o * width, bias[o])
+    for p in 0..<width { row[p] += value }
+  }
+}
+
+/// totals[o] += Σ_p rows[o, p] for `count` rows of `width`, each row summed in order
+/// first (as broadcasting's backward sums a bias's gradient: the same numbers).
+@inline(__always)
+private func sumRows(
+  _ rows: UnsafePointer<Float>, _ count: Int, _ width: Int,
+  into totals: UnsafeMutablePointer<Float>
+) {
+  for o in 0..<count {
+    var total: Float = 0
+    for p in 0..<width { total += rows[o * width + p] }
+    totals[o] += total
+  }
+}
 
 /// A convolution layer: kernel [O, C, k, k] (PyTorch's layout) and a bias per output
 /// channel. Kaiming initialisation by default (it is usually followed by a ReLU/SiLU).
@@ -266,8 +301,7 @@ public final class Conv2d: Layer {
   }
 
   public func callAsFunction(_ x: Tensor) -> Tensor {
-    let y = convolve(x, weight, stride: stride, padding: padding)  // [B, O, Ho, Wo]
-    return bias.map { y + $0.reshaped([$0.count, 1, 1]) } ?? y
+    convolve(x, weight, bias: bias, stride: stride, padding: padding)  // [B, O, Ho, Wo]
   }
 }
 

@@ -223,7 +223,7 @@ struct WrongGradients {
     let report = checkGradients(at: [x, bias], using: &g) { inputs in
       let (a, b) = (inputs[0], inputs[1])
       let shape = a.shape
-      let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, +)
+      let out = broadcastCombine(a.data, a.shape, b.data, b.shape, into: shape, Plus())
       return Tensor(shape: shape, data: out, inputs: [a, b], operation: "bad add") { g in
         a.accumulateGrad(g)
         b.accumulateGrad(Array(g[0..<4]))

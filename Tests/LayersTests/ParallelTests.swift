@@ -85,6 +85,30 @@ struct ParallelTests {
     #expect(largestGap([one[2]], [two[2]]) <= 1e-5 * scale)
   }
 
+  @Test func convolutionBiasIsTheBroadcastAdd() {
+    // The bias added inside the convolution gives the bits of adding it afterwards
+    // (values and every gradient); over two workers its gradient is summed per share.
+    var g = SeededGenerator(seed: 4)
+    let x = Tensor.normal([5, 6, 9, 9], using: &g, requiresGrad: true)
+    let w = Tensor.normal([7, 6, 3, 3], using: &g, requiresGrad: true)
+    let b = Tensor.normal([7], using: &g, requiresGrad: true)
+    let fused: ([Tensor]) -> Tensor = { convolve($0[0], $0[1], bias: $0[2], padding: 1) }
+    let composed: ([Tensor]) -> Tensor = {
+      convolve($0[0], $0[1], padding: 1) + $0[2].reshaped([7, 1, 1])
+    }
+    let one = valuesAndGradients(workers: 1, [x, w, b], fused)
+    #expect(largestGap(one, valuesAndGradients(workers: 1, [x, w, b], composed)) == 0)
+    let two = valuesAndGradients(workers: 2, [x, w, b], fused)
+    #expect(largestGap(Array(one[0...1]), Array(two[0...1])) == 0)
+    let scale = one[3].map { Swift.abs($0) }.max()!
+    #expect(largestGap([one[3]], [two[3]]) <= 1e-5 * scale)
+    // The comparison can fail: a bias of the wrong sign is seen.
+    let wrong = valuesAndGradients(workers: 1, [x, w, b]) {
+      convolve($0[0], $0[1], padding: 1) - $0[2].reshaped([7, 1, 1])
+    }
+    #expect(largestGap(one, wrong) > 0.1)
+  }
+
   @Test func elementwiseNormalisationAndSoftmaxAreExact() {
     var g = SeededGenerator(seed: 3)
     let x = Tensor.normal([4, 16, 24, 24], using: &g, requiresGrad: true)
