@@ -42,9 +42,16 @@ struct StridedLayout {
       }
       allStrides.append(s)
     }
+    self.init(shape: shape, strides: allStrides)
+  }
+
+  /// The walk over `shape` for operands with these strides per axis (one list per
+  /// operand), such as a permuted tensor's.
+  init(shape: [Int], strides allStrides: [[Int]]) {
+    let rank = shape.count
     // Merge axis pairs (i, i+1) when every operand steps through them as one axis.
     var mergedDims: [Int] = []
-    var mergedStrides: [[Int]] = Array(repeating: [], count: operands.count)
+    var mergedStrides: [[Int]] = Array(repeating: [], count: allStrides.count)
     for axis in 0..<rank where shape[axis] != 1 {
       if let last = mergedDims.last,
         allStrides.indices.allSatisfy({ k in
@@ -62,7 +69,7 @@ struct StridedLayout {
     }
     if mergedDims.isEmpty {
       mergedDims = [1]
-      mergedStrides = Array(repeating: [0], count: operands.count)
+      mergedStrides = Array(repeating: [0], count: allStrides.count)
     }
     dims = mergedDims
     strides = mergedStrides

@@ -249,33 +249,27 @@ func permute(_ values: [Float], shape: [Int], order: [Int]) -> [Float] {
     inputStrides[axis] = inputStrides[axis + 1] * shape[axis + 1]
   }
   let outShape = order.map { shape[$0] }
-  // Walk the output in order; the input offset follows the permuted strides.
-  let permutedStrides = order.map { inputStrides[$0] }
-  var out = [Float](repeating: 0, count: values.count)
-  var index = [Int](repeating: 0, count: rank)
-  var source = 0
-  values.withUnsafeBufferPointer { x in
-    out.withUnsafeMutableBufferPointer { o in
-      guard rank > 0 else {
-        if !x.isEmpty { o[0] = x[0] }
-        return
-      }
-      let last = rank - 1, n = outShape[last], step = permutedStrides[last]
-      var position = 0
-      while position < o.count {
-        for i in 0..<n { o[position + i] = x[source + i * step] }
-        position += n
-        var axis = last - 1
-        while axis >= 0 {
-          index[axis] += 1
-          source += permutedStrides[axis]
-          if index[axis] < outShape[axis] { break }
-          source -= permutedStrides[axis] * outShape[axis]
-          index[axis] = 0
-          axis -= 1
+  var outStrides = [Int](repeating: 1, count: rank)
+  for axis in stride(from: rank - 2, through: 0, by: -1) {
+    outStrides[axis] = outStrides[axis + 1] * outShape[axis + 1]
+  }
+  // Walk the output in order, the input along the permuted strides; axes that stay
+  // together in both are merged, so a kept last axis is a run of contiguous copies.
+  let layout = StridedLayout(
+    shape: outShape, strides: [outStrides, order.map { inputStrides[$0] }])
+  let n = layout.rowLength, step = layout.rowStride(1)
+  return uninitializedArray(values.count) { o in
+    values.withUnsafeBufferPointer { x in
+      Parallel.forEachShare(of: layout.rows, workPerItem: n) { rows in
+        layout.forEachRow(in: rows) { offsets in
+          let (target, source) = (o.baseAddress! + offsets[0], x.baseAddress! + offsets[1])
+          if step == 1 {
+            target.update(from: source, count: n)
+          } else {
+            for i in 0..<n { target[i] = source[i * step] }
+          }
         }
       }
     }
   }
-  return out
 }

@@ -48,6 +48,7 @@ public final class Tensor {
     self.shape = shape
     self.data = data
     TensorAllocations.record(floats: data.count)
+    OperationProfile.tensorMade(by: operation)
     let tracked = GradMode.isEnabled && inputs.contains { $0.requiresGrad }
     self.requiresGrad = tracked
     self.node =
@@ -74,7 +75,7 @@ final class Node {
   ) {
     self.inputs = inputs
     self.operation = operation
-    self.backward = backward
+    self.backward = OperationProfile.timed(operation, backward)
   }
 }
 // MARK: end

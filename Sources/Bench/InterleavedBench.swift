@@ -18,13 +18,15 @@ extension Bench {
     let vocabulary = 487
     let model = MMInterleaved(
       InterleavedConfiguration(vocabularySize: vocabulary), using: &generator)
-    let batch = benchBatch(vocabulary: vocabulary, using: &generator)
+    let batch = InterleavedBatch.benchmark(using: &generator)
     let optimizer = AdamW([ParameterGroup(model.namedParameters, weightDecay: 0.01)])
     func step() {
       var draws = SeededGenerator(seed: 15)
       model.loss(batch, using: &draws).total.backward()
-      optimizer.step(learningRate: 1e-4)
-      optimizer.zeroGrad()
+      OperationProfile.charge("AdamW step") {
+        optimizer.step(learningRate: 1e-4)
+        optimizer.zeroGrad()
+      }
     }
     step()  // warm-up: first-touch allocations
     let flops = Double(MatrixWork.measure(step))
@@ -66,6 +68,7 @@ extension Bench {
       print("  (the parts alone take longer than in the step: the step overlaps no"
             + " work, so this is the machine's noise)")
     }
+    printOperationProfile(step)
     let log = FigureLog.shared
     log.record("whole step", 1000 * median(samples[0]), unit: "ms")
     for (part, times) in zip(parts, samples.dropFirst()) {
@@ -151,23 +154,6 @@ extension Bench {
 
   /// Eight sequences, each one document: text, an image, text, an image, text (8
   /// slots per image), 128 tokens; random ids, random images.
-  func benchBatch(
-    vocabulary: Int, using generator: inout SeededGenerator
-  ) -> InterleavedBatch {
-    let special = SpecialTokens(
-      padding: 256, beginning: 257, end: 258, beginImage: 259, imageSlot: 260)
-    func text(_ count: Int) -> DocumentItem {
-      .text((0..<count).map { _ in generator.nextInt(below: 256) })
-    }
-    let sequences = (0..<8).map { _ in
-      try! PackedSequence.pack(
-        [SequenceDocument([text(30), .image, text(30), .image, text(30)])],
-        slotsPerImage: 8, length: 128, special: special)
-    }
-    return InterleavedBatch(
-      sequences: sequences, images: Tensor.uniform([16, 3, 32, 32], using: &generator))
-  }
-
   /// Each part alone, forward and backward (the frozen encoder: forward only), on
   /// inputs shaped as in the step.
   func partWork(
@@ -248,5 +234,33 @@ extension Bench {
       sgemm(false, false, size, size, size, a.data, b.data, &c)
     }
     return 2 * Double(size * size * size) / seconds
+  }
+}
+
+extension Bench {
+  /// The step's time per operation (the engine's profiler), the slowest 16, from the
+  /// fastest of a few profiled steps.
+  func printOperationProfile(_ step: () -> Void) {
+    let profiles = (0..<Swift.max(repeats / 2, 1)).map { _ in
+      OperationProfile.measure(step)
+    }
+    let profile = profiles.min { total($0) < total($1) }!
+    let whole = total(profile)
+    print("  " + "operation (one step, by the engine's profiler)".padded(44)
+          + "calls".padded(7, left: true) + "forward".padded(11, left: true)
+          + "backward".padded(11, left: true) + "share".padded(8, left: true))
+    for entry in profile.prefix(16) {
+      print(
+        "  " + entry.operation.padded(44) + "\(entry.calls)".padded(7, left: true)
+          + formattedDuration(entry.forwardSeconds).padded(11, left: true)
+          + formattedDuration(entry.backwardSeconds).padded(11, left: true)
+          + (formatted(100 * entry.seconds / whole, significantDigits: 2) + " %")
+          .padded(8, left: true))
+    }
+    print("  (\(profile.count) operations in all, \(formattedDuration(whole)) profiled)")
+  }
+
+  private func total(_ profile: [OperationTime]) -> Double {
+    profile.reduce(0) { $0 + $1.seconds }
   }
 }
