@@ -13,7 +13,7 @@ extension Bench {
     print(
       "  shape".padded(40) + "fwd GF/s".padded(10, left: true)
         + "% peak".padded(8, left: true) + "fwd+bwd GF/s".padded(14, left: true)
-        + "% peak".padded(8, left: true))
+        + "% peak".padded(8, left: true) + "im2col GB/s".padded(13, left: true))
     let shapes: [(c: Int, o: Int, size: Int, stride: Int)] =
       quick
       ? [(32, 32, 16, 1)]
@@ -40,6 +40,22 @@ extension Bench {
             layer.zeroGrad()
           })
       }
+      // im2col alone: bytes of unfolded matrix written per second, image by image.
+      let g = ConvolutionGeometry(
+        batch: 1, channels: shape.c, height: shape.size, width: shape.size, kernel: 3,
+        stride: shape.stride, padding: 1)
+      var columns = [Float](repeating: 0, count: g.patchSize * g.positions)
+      let unfold = bestSeconds(repeats: repeats) {
+        x.data.withUnsafeBufferPointer { x in
+          columns.withUnsafeMutableBufferPointer { c in
+            for b in 0..<16 {
+              unfoldPatches(x.baseAddress! + b * g.channels * shape.size * shape.size, g,
+                            into: c.baseAddress!)
+            }
+          }
+        }
+      }
+      let unfoldRate = Double(16 * 4 * columns.count) / unfold / 1e9
       let name =
         "  [16,\(shape.c),\(shape.size),\(shape.size)] → \(shape.o) ch"
         + (shape.stride > 1 ? ", stride \(shape.stride)" : "")
@@ -47,7 +63,11 @@ extension Bench {
         name.padded(40) + gf(flops / forward).padded(10, left: true)
           + percent(flops / forward / peak).padded(8, left: true)
           + gf(3 * flops / both).padded(14, left: true)
-          + percent(3 * flops / both / peak).padded(8, left: true))
+          + percent(3 * flops / both / peak).padded(8, left: true)
+          + formatted(unfoldRate, significantDigits: 3).padded(13, left: true))
+      FigureLog.shared.record(
+        "im2col \(shape.c)x\(shape.size)² stride \(shape.stride)", unfoldRate,
+        unit: "GB/s")
     }
     print("  (fwd+bwd counts 3× the forward FLOPs: the forward product, dW and dX)\n")
     cnnStepBench()

@@ -58,7 +58,9 @@ public final class SGD: Optimizer {
       let rate = learningRate * group.learningRateScale
       for (name, parameter) in group.parameters {
         guard let gradient = parameter.gradValues else { continue }
-        var v = velocity[name] ?? [Float](repeating: 0, count: parameter.count)
+        // Out of the dictionary while updated, so that writing does not copy it.
+        var v =
+          velocity.removeValue(forKey: name) ?? [Float](repeating: 0, count: parameter.count)
         parameter.withUnsafeMutableData { theta in
           for i in 0..<theta.count {
             v[i] = momentum * v[i] + gradient[i] + group.weightDecay * theta[i]
@@ -125,17 +127,26 @@ public final class AdamW: Optimizer {
       let rate = learningRate * group.learningRateScale
       for (name, parameter) in group.parameters {
         guard let g = parameter.gradValues else { continue }
-        var m = mean[name] ?? [Float](repeating: 0, count: parameter.count)
-        var v = meanSquare[name] ?? [Float](repeating: 0, count: parameter.count)
+        // Taken out of the dictionaries while updated: held by one variable only, the
+        // arrays are written in place (left in, the first write would copy them).
+        let zeros = { [Float](repeating: 0, count: parameter.count) }
+        var m = mean.removeValue(forKey: name) ?? zeros()
+        var v = meanSquare.removeValue(forKey: name) ?? zeros()
+        let decay = group.weightDecay
         parameter.withUnsafeMutableData { theta in
-          for i in 0..<theta.count {
-            m[i] = beta1 * m[i] + (1 - beta1) * g[i]
-            v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
-            let mHat = m[i] / correction1, vHat = v[i] / correction2
-            theta[i] -=
-              rate
-              * (mHat / (vHat.squareRoot() + epsilon)
-                + group.weightDecay * theta[i])
+          m.withUnsafeMutableBufferPointer { m in
+            v.withUnsafeMutableBufferPointer { v in
+              // Every element on its own: a share of them per worker.
+              Parallel.forEachShare(of: theta.count) { elements in
+                for i in elements {
+                  m[i] = beta1 * m[i] + (1 - beta1) * g[i]
+                  v[i] = beta2 * v[i] + (1 - beta2) * g[i] * g[i]
+                  let mHat = m[i] / correction1, vHat = v[i] / correction2
+                  theta[i] -=
+                    rate * (mHat / (vHat.squareRoot() + epsilon) + decay * theta[i])
+                }
+              }
+            }
           }
         }
         mean[name] = m
