@@ -20,7 +20,8 @@ help:
 	@echo "  make book     run the chapters and build book/out/*.pdf and *.html"
 	@echo "  make bench    speed of matmul, elementwise ops and autograd bookkeeping"
 	@echo "  make bench-peer  the whole training step, DDIM and decoding beside the PyTorch"
-	@echo "                peer (../shared/peer), measured back to back at 1 and 2 threads"
+	@echo "                peer (../shared/peer), measured back to back at 1 and 2 threads;"
+	@echo "                records the table for Appendix A in Results/appA-peer.md"
 	@echo "  make doctor   self-check to paste into a bug report"
 	@echo "  make deps     install missing system packages (apt; uses sudo if not root)"
 	@echo "  make bless    accept the chapters' current transcripts as the expected ones"
@@ -85,7 +86,8 @@ bench: build
 	$(BIN)/Bench
 
 # bench-peer: the PyTorch peer (../shared/peer: the same model written in PyTorch) and
-# our bench, back to back at each thread count, then one table of both with the ratios.
+# our bench, back to back at each thread count, then one table of both with the ratios
+# (also written to Results/appA-peer.md, which Appendix A shows: commit it).
 # Needs the peer's Python environment (see the message below; about 1 GB, a minute).
 PEER ?= ../shared/peer
 PEER_PYTHON ?= $(HOME)/.cache/mmi-peer-venv/bin/python
@@ -102,7 +104,7 @@ bench-peer: build
 	@out=$$(mktemp -d); ours=""; \
 	for t in $(BENCH_THREADS); do \
 	  echo "bench-peer: PyTorch peer, $$t thread(s)"; \
-	  for mode in gemm train components gen ddim; do \
+	  for mode in env gemm train components gen ddim; do \
 	    OMP_NUM_THREADS=$$t MKL_NUM_THREADS=$$t "$(PEER_PYTHON)" "$(PEER)/tiny_mmi.py" \
 	      $$mode --threads $$t --iters $(PEER_ITERS) --json $$out/peer.jsonl \
 	      > /dev/null || exit 1; \
@@ -112,7 +114,7 @@ bench-peer: build
 	    > $$out/ours-$$t.txt || exit 1; \
 	  ours="$$ours --compare $$out/ours-$$t.json"; \
 	done; \
-	$(BIN)/Bench $$ours --peer $$out/peer.jsonl; \
+	$(BIN)/Bench $$ours --peer $$out/peer.jsonl --record Results/appA-peer.md || exit 1; \
 	echo "bench-peer: raw figures in $$out"
 
 # doctor: a self-check to paste into a bug report (toolchain, OS, BLAS kernel and

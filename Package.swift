@@ -73,6 +73,13 @@ let package = Package(
         "Layers", "Datasets", "Vision", "Resampler", "Synchronizer", "Language",
         "Diffusion", "Interleaved",
       ])
+    // Appendix A, performance engineering: what makes the engine fast, measured.
+    + appendix(
+      "A",
+      uses: [
+        "Layers", "Vision", "Resampler", "Synchronizer", "Language", "Diffusion",
+        "Interleaved", "Platform",
+      ])
     + [
     // Tools.
     .executableTarget(
@@ -113,7 +120,7 @@ let package = Package(
     .testTarget(
       name: "ExercisesTests",
       dependencies: (1...8).map { .target(name: exercisesName($0)) } + [
-        "Exercises", "Solutions", "Datasets", "Language", "Interleaved",
+        "ExercisesA", "Exercises", "Solutions", "Datasets", "Language", "Interleaved",
       ]),
   ]
 )
@@ -121,6 +128,24 @@ let package = Package(
 /// `Exercises05` for chapter 5.
 func exercisesName(_ number: Int) -> String {
   "Exercises" + (number < 10 ? "0\(number)" : "\(number)")
+}
+
+/// Appendix `letter`'s two targets, as a chapter's: its exercise checkers
+/// (Exercises/AppendixA, module ExercisesA) and the literate appendix
+/// (Chapters/AppendixA, executable AppendixA).
+func appendix(_ letter: String, uses modules: [String]) -> [Target] {
+  let library = (["Autograd"] + modules).map { Target.Dependency.target(name: $0) }
+  return [
+    .target(
+      name: "Exercises" + letter, dependencies: ["Exercises"] + library,
+      path: "Exercises/Appendix" + letter),
+    .executableTarget(
+      name: "Appendix" + letter,
+      dependencies: library + [
+        "Notebook", "Exercises", .target(name: "Exercises" + letter),
+      ],
+      path: "Chapters/Appendix" + letter),
+  ]
 }
 
 /// Chapter `number`'s two targets: its exercise checkers (Exercises/ChapterNN) and the

@@ -179,7 +179,8 @@ varies fastest. A tensor of shape [2, 3] stores row 0, then row 1, and element
 (i, j) is at index 3i + j. Contiguous storage keeps the inner loops simple and hands
 BLAS exactly the layout it wants. The price is that a transpose moves data; we will
 see how to avoid most transposes by telling BLAS instead. (`TensorAllocations` only
-counts the bytes created, so that benchmarks can report the memory a layer costs.)
+counts the bytes created, so that benchmarks can report the memory a layer costs;
+`OperationProfile`, in the initialiser below, charges time to operations: Appendix A.)
 */
 let table = Tensor([[1, 2, 3], [4, 5, 6]])
 show("shape", table.shape, "storage", table.data)

@@ -39,10 +39,21 @@ public struct Findings {
 public func runExercise(
   _ number: Int, chapter: Int, _ checkers: [() -> ExerciseResult]
 ) -> Bool {
+  let executable = "Chapter" + (chapter < 10 ? "0\(chapter)" : "\(chapter)")
+  return runExercise(
+    number, of: "Chapter \(chapter)", executable: executable, checkers)
+}
+
+/// The same for any part of the book, named as in messages ("Appendix A") and by its
+/// executable ("AppendixA").
+public func runExercise(
+  _ number: Int, of name: String, executable: String,
+  _ checkers: [() -> ExerciseResult]
+) -> Bool {
   guard checkers.indices.contains(number - 1) else {
-    let name = "Chapter" + (chapter < 10 ? "0\(chapter)" : "\(chapter)")
-    print("Chapter \(chapter) has exercises 1 to \(checkers.count); there is no exercise "
-          + "\(number). Check one with: swift run -c release \(name) --check-exercise "
+    print("\(name) has exercises 1 to \(checkers.count); there is no exercise "
+          + "\(number). Check one with: swift run -c release \(executable) "
+          + "--check-exercise "
           + "\(checkers.count == 1 ? "1" : "N (N from 1 to \(checkers.count))").")
     return false
   }

@@ -119,6 +119,7 @@ struct StridedLayout {
   }
 }
 
+// MARK: book:binary-operator
 /// An arithmetic operation on two numbers, as a type. `broadcastCombine` is generic
 /// over it, so the compiler writes one specialised copy per operation with the
 /// arithmetic inlined into its loops (vector code); a closure handed down to the
@@ -130,6 +131,7 @@ protocol BinaryOperator {
 struct Plus: BinaryOperator {
   @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a + b }
 }
+// MARK: end
 struct Minus: BinaryOperator {
   @inline(__always) func callAsFunction(_ a: Float, _ b: Float) -> Float { a - b }
 }

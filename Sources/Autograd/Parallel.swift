@@ -38,6 +38,7 @@ public enum Parallel {
     }
   }
 
+  // MARK: book:parallel-shares
   /// The same, also passing each share's number, 0..<min(workers, count), for work
   /// that keeps a partial result per share (the one run on a single thread is 0).
   public static func forEachNumberedShare(
@@ -58,6 +59,7 @@ public enum Parallel {
       }
     }
   }
+  // MARK: end
 
   /// Runs body(0), …, body(count − 1), spread over the workers in contiguous blocks.
   public static func forEach(
@@ -147,6 +149,7 @@ final class WorkerPool: @unchecked Sendable {
     busy.store(false, ordering: .releasing)
   }
 
+  // MARK: book:worker-pool-claim
   /// Claims and runs shares of region `generation` until none is left.
   private func claimShares(of generation: Int) {
     while true {
@@ -162,6 +165,7 @@ final class WorkerPool: @unchecked Sendable {
       unfinished.subtract(1, ordering: .releasing)
     }
   }
+  // MARK: end
 
   /// A helper's life: wait for a region, claim shares, wait again.
   private func serve() -> Never {

@@ -262,7 +262,7 @@ func permute(_ values: [Float], shape: [Int], order: [Int]) -> [Float] {
     values.withUnsafeBufferPointer { x in
       Parallel.forEachShare(of: layout.rows, workPerItem: n) { rows in
         layout.forEachRow(in: rows) { offsets in
-          let (target, source) = (o.baseAddress! + offsets[0], x.baseAddress! + offsets[1])
+          let target = o.baseAddress! + offsets[0], source = x.baseAddress! + offsets[1]
           if step == 1 {
             target.update(from: source, count: n)
           } else {

@@ -39,6 +39,12 @@ struct Bench: ParsableCommand {
       valueName: "file"))
   var peer: String?
 
+  @Option(
+    help: ArgumentHelp(
+      "With --compare: also write the table as Markdown to this file, for the book "
+        + "(make bench-peer writes Results/appA-peer.md).", valueName: "file"))
+  var record: String?
+
   static let sectionNames = [
     "matmul", "convolution", "vision", "synchronizer", "language", "diffusion",
     "interleaved", "elementwise", "bookkeeping",
@@ -59,7 +65,12 @@ struct Bench: ParsableCommand {
   func run() throws {
     if !compare.isEmpty {
       guard let peer else { throw ValidationError("--compare needs --peer FILE") }
-      try PeerComparison(ours: compare, peer: peer).printTable()
+      let comparison = try PeerComparison(ours: compare, peer: peer)
+      comparison.printTable()
+      if let record {
+        try comparison.markdown().write(toFile: record, atomically: true, encoding: .utf8)
+        print("bench-peer: the table for the book is in \(record)")
+      }
       return
     }
     pinBLASKernels()

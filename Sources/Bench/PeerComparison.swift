@@ -105,7 +105,43 @@ struct PeerComparison {
     ]
   }
 
-  func printTable() throws {
+  /// The table as Markdown for the book's Appendix A: one block per thread count
+  /// (ours, PyTorch's, the ratio), and where and when it was measured.
+  func markdown() -> String {
+    var text = ""
+    for threads in ours.keys.sorted() {
+      let header = [
+        "\(threads) thread\(threads == 1 ? "" : "s")", "ours", "PyTorch",
+        "ours / PyTorch",
+      ]
+      let cells = rows.map { (name, label, peerValue, unit) -> [String] in
+        let mine = ours[threads]?[name], theirs = peerValue(threads)
+        let ratio = mine.flatMap { m in theirs.map { m / $0 } }
+        return [
+          label, show(mine, unit), show(theirs, unit),
+          ratio.map { formatted($0, significantDigits: 2) } ?? "–",
+        ]
+      }
+      text += markdownTable(header, cells) + "\n\n"
+    }
+    let cores = Set(blasCores.values).sorted().joined(separator: ", ")
+    let day = ISO8601DateFormatter.string(
+      from: Date(), timeZone: TimeZone(identifier: "UTC")!,
+      formatOptions: [.withFullDate])
+    return text
+      + "Medians, both measured back to back on one machine on \(day) (our OpenBLAS "
+      + "kernels: \(cores); \(peerVersion ?? "the peer's PyTorch") with its own "
+      + "BLAS). PyTorch's image encoder is timed forward only, as ours is frozen; its "
+      + "MMFS in the U-Net reads at 2 sites, ours at 4.\n"
+  }
+
+  /// The peer's torch version ("torch 2.13.0+cpu"), from its `env` record if any.
+  var peerVersion: String? {
+    let info = peer.values.lazy.compactMap { $0["info"] as? String }.first
+    return info.map { String($0.prefix { $0 != "(" && $0 != "," }).trimmed }
+  }
+
+  func printTable() {
     let threadCounts = ours.keys.sorted()
     print("Ours beside the PyTorch peer (medians; ratio = ours / PyTorch's, below 1 is")
     print("faster for times, above 1 is faster for rates)")
@@ -140,7 +176,8 @@ struct PeerComparison {
 
   func show(_ value: Double?, _ unit: String) -> String {
     guard let value, value.isFinite else { return "–" }
-    return formatted(value, significantDigits: 3) + (unit == "ms" ? " ms" : "")
+    let suffix = unit == "ms" || unit == "MB" ? " \(unit)" : ""
+    return formatted(value, significantDigits: 3) + suffix
   }
 }
 

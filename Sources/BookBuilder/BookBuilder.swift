@@ -14,12 +14,15 @@ struct CommonOptions: ParsableArguments {
   @Option(help: "Folder holding the release chapter executables.")
   var binPath = ".build/release"
 
-  @Option(help: "Only these chapters (e.g. Chapter01); all by default.")
+  @Option(help: "Only these chapters (e.g. Chapter01, AppendixA); all by default.")
   var chapters: [String] = []
 
+  /// The chapters in order, then the appendices in order.
   func chapterNames() throws -> [String] {
-    let all = try FileManager.default.contentsOfDirectory(atPath: "Chapters")
-      .filter { $0.hasPrefix("Chapter") }.sorted()
+    let folders = try FileManager.default.contentsOfDirectory(atPath: "Chapters")
+    let all =
+      folders.filter { $0.hasPrefix("Chapter") }.sorted()
+      + folders.filter { $0.hasPrefix("Appendix") }.sorted()
     return chapters.isEmpty ? all : chapters
   }
 }
@@ -47,7 +50,12 @@ struct Build: ParsableCommand {
       let source = try LiterateSource(text)
       let run = try runChapter(name, binPath: common.binPath, markers: true)
       var page = try ChapterPage(source: source, transcript: run, chapter: name)
-      let markdown = try page.markdown(regions: regions)
+      var markdown = try page.markdown(regions: regions)
+      let firstAppendix = !files.contains { $0.contains("Appendix") }
+      if name.hasPrefix("Appendix") && firstAppendix {
+        // Print numbers the chapters that follow as appendices: A, B, …
+        markdown = "```{=latex}\n\\appendix\n```\n\n" + markdown
+      }
       try checkFigures(page.figures, writtenAfter: started, chapter: name)
       used.formUnion(page.usedRegions)
       let file = "book/build/\(name).md"

@@ -88,9 +88,14 @@ struct ChapterPage {
         lines.append(
           "::: {.listing}\n*\(region.file)*\n:::\n\n```swift\n\(region.code)\n```")
       } else if trimmed.hasPrefix("@fullrun("), trimmed.hasSuffix(")") {
+        // @fullrun(name) or @fullrun(name, the command that records it)
+        let arguments = trimmed.dropFirst(9).dropLast().split(
+          separator: ",", maxSplits: 1)
         lines.append(
           try fullRunRecord(
-            String(trimmed.dropFirst(9).dropLast()), introduced: !afterFullRun))
+            String(arguments[0]).trimmed,
+            recordedBy: arguments.count > 1 ? String(arguments[1]).trimmed : nil,
+            introduced: !afterFullRun))
       } else {
         lines.append(String(line))
         figures += figureReferences(in: String(line))
@@ -102,26 +107,34 @@ struct ChapterPage {
   /// The text a full run recorded as `Results/name.md` (see `Chapter.recordFullRun`),
   /// introduced as such unless it directly follows another record (`introduced`
   /// false). Its figures must exist, but are not rewritten by the quick run that builds
-  /// the book.
+  /// the book. A record made by another command than the chapter's full run
+  /// (`make bench-peer`) names it in `recordedBy`.
   func fullRunRecord(
-    _ name: String, in folder: String = "Results", introduced: Bool = true
+    _ name: String, in folder: String = "Results", recordedBy command: String? = nil,
+    introduced: Bool = true
   ) throws -> String {
     let path = "\(folder)/\(name).md"
-    let chapter = "Chapter" + name.dropFirst(2).prefix(2)
+    // ch05-… is Chapter 5's, appA-… Appendix A's.
+    let executable =
+      name.hasPrefix("app")
+      ? "Appendix" + name.dropFirst(3).prefix(1) : "Chapter" + name.dropFirst(2).prefix(2)
+    let recorder = command ?? "swift run -c release \(executable) --full"
     guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
       throw BookError(
-        "@fullrun(\(name)): \(path) is missing; record it with "
-          + "`swift run -c release \(chapter) --full` and commit it")
+        "@fullrun(\(name)): \(path) is missing; record it with `\(recorder)` and "
+          + "commit it")
     }
     for figure in figureReferences(in: text)
     where !FileManager.default.fileExists(atPath: figure) {
       throw BookError(
         "@fullrun(\(name)) shows \(figure), which is missing; record it with "
-          + "`swift run -c release \(chapter) --full` and commit it")
+          + "`\(recorder)` and commit it")
     }
     guard introduced else { return literalTags(text) }
-    return "**From the full run** (`\(chapter) --full`, recorded in `\(path)`):\n\n"
-      + literalTags(text)
+    let heading =
+      command.map { "**Measured by `\($0)`** (recorded in `\(path)`):" }
+      ?? "**From the full run** (`\(executable) --full`, recorded in `\(path)`):"
+    return heading + "\n\n" + literalTags(text)
   }
 
 

@@ -59,8 +59,8 @@ public final class SGD: Optimizer {
       for (name, parameter) in group.parameters {
         guard let gradient = parameter.gradValues else { continue }
         // Out of the dictionary while updated, so that writing does not copy it.
-        var v =
-          velocity.removeValue(forKey: name) ?? [Float](repeating: 0, count: parameter.count)
+        let zeros = { [Float](repeating: 0, count: parameter.count) }
+        var v = velocity.removeValue(forKey: name) ?? zeros()
         parameter.withUnsafeMutableData { theta in
           for i in 0..<theta.count {
             v[i] = momentum * v[i] + gradient[i] + group.weightDecay * theta[i]

@@ -33,9 +33,17 @@ public struct ChapterOptions: ParsableArguments {
   }
 }
 
-/// A running chapter: its options, its random generator, where its figures go.
+/// A running chapter (or appendix): its options, its random generator, where its
+/// figures go.
 public struct Chapter {
+  /// The chapter's number; 0 for an appendix.
   public let number: Int
+  /// "Chapter 8", "Appendix A": how messages name it.
+  public let title: String
+  /// Its executable: "Chapter08", "AppendixA".
+  public let executable: String
+  /// The start of its figures' and results' names: "ch08", "appA".
+  let prefix: String
   public let options: ChapterOptions
   public var generator: SeededGenerator
 
@@ -48,8 +56,30 @@ public struct Chapter {
     number: Int, title: String, exercises: (Int) -> Bool,
     arguments: [String]? = nil, line: UInt = #line
   ) -> Chapter {
+    let two = number < 10 ? "0\(number)" : "\(number)"
+    return begin(
+      number: number, name: "Chapter \(number)", executable: "Chapter\(two)",
+      prefix: "ch\(two)", title: title, exercises: exercises, arguments: arguments,
+      line: line)
+  }
+
+  /// The same for an appendix ("A"): `AppendixA`, figures `appA-name.png`.
+  public static func begin(
+    appendix letter: String, title: String, exercises: (Int) -> Bool,
+    arguments: [String]? = nil, line: UInt = #line
+  ) -> Chapter {
+    begin(
+      number: 0, name: "Appendix \(letter)", executable: "Appendix\(letter)",
+      prefix: "app\(letter)", title: title, exercises: exercises, arguments: arguments,
+      line: line)
+  }
+
+  static func begin(
+    number: Int, name: String, executable: String, prefix: String, title: String,
+    exercises: (Int) -> Bool, arguments: [String]?, line: UInt
+  ) -> Chapter {
     pinBLASKernels()
-    let options = parsedOptions(chapter: number, arguments)
+    let options = parsedOptions(executable: executable, arguments)
     Engine.configure(threads: options.threads)
     if let exercise = options.exercise { exit(exercises(exercise) ? 0 : 1) }
     let folders =
@@ -58,24 +88,25 @@ public struct Chapter {
       if let problem = writeProblem(folder: folder) {
         let elsewhere = folder == options.figures ? ", or pass --figures <a folder>" : ""
         stop(
-          "Chapter \(number) writes to the folder \(folder), but \(problem). Run it from "
+          "\(name) writes to the folder \(folder), but \(problem). Run it from "
             + "a writable copy of the book\(elsewhere).")
       }
     }
     warnIfDebugBuild()
     let chapter = Chapter(
-      number: number, options: options,
-      generator: SeededGenerator(seed: options.seed))
+      number: number, title: name, executable: executable, prefix: prefix,
+      options: options, generator: SeededGenerator(seed: options.seed))
     show(
-      "Chapter \(number): \(title) · \(options.full ? "full" : "quick") size"
+      "\(name): \(title) · \(options.full ? "full" : "quick") size"
         + " · seed \(options.seed)", line: line)
     return chapter
   }
 
   /// The command line's options; a bad flag stops with the parser's message, the
   /// chapter's name and how to list the flags.
-  static func parsedOptions(chapter: Int, _ arguments: [String]?) -> ChapterOptions {
-    let name = "Chapter" + (chapter < 10 ? "0\(chapter)" : "\(chapter)")
+  static func parsedOptions(executable name: String, _ arguments: [String]?)
+    -> ChapterOptions
+  {
     do {
       return try ChapterOptions.parse(arguments)
     } catch {
@@ -101,7 +132,8 @@ public struct Chapter {
   /// The folder of saved models, which later chapters load.
   public static let checkpointsFolder = "Checkpoints"
 
-  /// Full runs only: records `markdown` as `Results/chNN-name.md`, which the book
+  /// Full runs only: records `markdown` as `Results/chNN-name.md` (an appendix:
+  /// `appA-name.md`), which the book
   /// includes where the prose says `@fullrun(chNN-name)`. The book is built from quick
   /// runs; this is how it can also show what the real run measured. Quick runs record
   /// nothing.
@@ -116,9 +148,6 @@ public struct Chapter {
     guard options.full else { return nil }
     return "\(Self.resultsFolder)/\(prefix)-\(name).png"
   }
-
-  /// `ch05` for Chapter 5.
-  var prefix: String { number < 10 ? "ch0\(number)" : "ch\(number)" }
 
   /// `Figures/chNN-name.png` (`begin` has made sure the folder can be written).
   public func figurePath(_ name: String) -> String {

@@ -67,6 +67,20 @@ public func showTiming(_ label: String, seconds: Double, line: UInt = #line) {
   Transcript.emit("⏱ \(label): \(formattedDuration(seconds))", line: line)
 }
 
+/// Prints a table of measurements (times, rates: they vary between runs): in the book
+/// a typeset table; in a terminal each row starts with ⏱, so that transcript
+/// comparisons set it aside as they do timing lines.
+public func showMeasuredTable(
+  _ header: [String], _ rows: [[String]], line: UInt = #line
+) {
+  let table = markdownTable(header, rows)
+  if Transcript.marksLines {
+    Transcript.emit(table, line: line, markdown: true)
+  } else {
+    for row in table.split(separator: "\n") { Transcript.emit("⏱ " + row, line: line) }
+  }
+}
+
 /// Prints a measured rate or size that varies between runs ("⏱ label: value"), set
 /// aside like timings.
 public func showMeasurement(_ label: String, _ value: String, line: UInt = #line) {

@@ -1,6 +1,7 @@
 import Autograd
 import Platform
 
+// MARK: book:mmfs-read-fused
 /// The Synchronizer's read as one operation: sample every point of every visible image
 /// at every level, weight it, and sum, writing each token's heads side by side. The
 /// composed version (`bilinearSample`, a product, a sum, and the permutes between them)
@@ -50,6 +51,7 @@ public func synchronizerRead(
       }
     }
   }
+  // MARK: end
   let valueData = values.map(\.data)
   return Tensor(
     shape: [shape.batch, shape.tokens, shape.width], data: output,

@@ -116,6 +116,38 @@ struct LiterateSourceTests {
     }
   }
 
+  @Test func recordsOfOtherCommandsAndAppendicesNameTheirMaker() throws {
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("records-\(UInt32.random(in: 0...UInt32.max))").path
+    try FileManager.default.createDirectory(
+      atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let page = try ChapterPage(
+      source: try LiterateSource(chapter), transcript: "", chapter: "Test")
+    for (name, command, expected) in [
+      ("appA-table", nil, "AppendixA --full"),
+      ("appA-peer", "make bench-peer", "`make bench-peer`"),
+    ] {
+      do {
+        _ = try page.fullRunRecord(name, in: folder, recordedBy: command)
+        Issue.record("a missing record must fail the build")
+      } catch let error as BookError {
+        #expect("\(error)".contains(expected), "\(error)")
+      }
+    }
+    try "| a |\n|---|\n| 1 |\n".write(
+      toFile: folder + "/appA-peer.md", atomically: true, encoding: .utf8)
+    let text = try page.fullRunRecord(
+      "appA-peer", in: folder, recordedBy: "make bench-peer")
+    #expect(text.hasPrefix("**Measured by `make bench-peer`**"), "\(text)")
+    // In prose, the command follows the record's name after a comma.
+    var prose = try ChapterPage(
+      source: try LiterateSource(chapter), transcript: "", chapter: "Test")
+    #expect(throws: BookError.self) {
+      _ = try prose.prose("@fullrun(appA-missing, make something)", regions: Regions())
+    }
+  }
+
   @Test func consecutiveFullRunRecordsShareOneHeading() throws {
     // Uses the repository's own Results/ (the tests run from the package root).
     var page = try ChapterPage(

@@ -21,15 +21,20 @@ struct AnswersTests {
   let answers = (try? String(contentsOfFile: "Exercises/Solutions/Answers.md",
                              encoding: .utf8)) ?? ""
 
-  @Test(arguments: 1...8)
-  func everyQuestionHasOneAnswer(chapter: Int) throws {
-    let path = String(format: "Chapters/Chapter%02d/main.swift", chapter)
+  /// (folder, heading in Answers.md) of every chapter and appendix.
+  static let parts =
+    (1...8).map { (String(format: "Chapter%02d", $0), "Chapter \($0)") }
+    + [("AppendixA", "Appendix A")]
+
+  @Test(arguments: parts)
+  func everyQuestionHasOneAnswer(folder: String, heading: String) throws {
+    let path = "Chapters/\(folder)/main.swift"
     let page = try String(contentsOfFile: path, encoding: .utf8)
     let questions = numberedItems(in: page, after: "## Questions")
-    let given = numberedItems(in: answers, after: "## Chapter \(chapter)")
+    let given = numberedItems(in: answers, after: "## \(heading)")
     #expect(!questions.isEmpty, "\(path) has no questions")
     #expect(
       given == questions,
-      "Chapter \(chapter): questions \(questions), answers \(given) in Answers.md")
+      "\(heading): questions \(questions), answers \(given) in Answers.md")
   }
 }

@@ -133,7 +133,7 @@ struct TranscriptTests {
 struct ChapterStartMessages {
   @Test func aBadFlagNamesTheChapterAndTheHelp() async {
     await #expect(processExitsWith: .exitCode(64), observing: [\.standardErrorContent]) {
-      _ = Chapter.parsedOptions(chapter: 4, ["--seed", "abc"])
+      _ = Chapter.parsedOptions(executable: "Chapter04", ["--seed", "abc"])
     }.map { result in
       let text = String(decoding: result.standardErrorContent, as: UTF8.self)
       #expect(
