@@ -44,6 +44,10 @@ let package = Package(
         "Autograd", "Layers", "Vision", "Resampler", "Synchronizer", "Language",
         "Diffusion",
       ]),
+    // Chapter 9: what MMI-Tiny trains on, and in which order.
+    .target(
+      name: "Training",
+      dependencies: ["Autograd", "Layers", "Datasets", "Language", "Interleaved"]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -115,6 +119,9 @@ let package = Package(
     .testTarget(
       name: "InterleavedTests",
       dependencies: ["Interleaved", "Language", "Layers", "Synchronizer", "Diffusion"]),
+    .testTarget(
+      name: "TrainingTests",
+      dependencies: ["Training", "Interleaved", "Language", "Datasets"]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
