@@ -47,7 +47,9 @@ let package = Package(
     // Chapter 9: what MMI-Tiny trains on, and in which order.
     .target(
       name: "Training",
-      dependencies: ["Autograd", "Layers", "Datasets", "Language", "Interleaved"]),
+      dependencies: [
+        "Autograd", "Platform", "Layers", "Datasets", "Vision", "Language", "Interleaved",
+      ]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -96,7 +98,7 @@ let package = Package(
       name: "Bench",
       dependencies: [
         "Autograd", "Layers", "Datasets", "Vision", "Synchronizer", "Language", "Diffusion",
-        "Interleaved", "Notebook",
+        "Interleaved", "Training", "Notebook",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -121,7 +123,10 @@ let package = Package(
       dependencies: ["Interleaved", "Language", "Layers", "Synchronizer", "Diffusion"]),
     .testTarget(
       name: "TrainingTests",
-      dependencies: ["Training", "Interleaved", "Language", "Datasets"]),
+      dependencies: [
+        "Training", "Interleaved", "Language", "Datasets", "Layers", "Synchronizer",
+        "Vision",
+      ]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(

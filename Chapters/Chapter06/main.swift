@@ -514,6 +514,7 @@ try tuner.run { step in
 }
 let tuningSeconds = tuner.seconds
 showTiming("instruction tuning, \(tuningSteps) steps", seconds: tuningSeconds)
+try model.save(to: LanguageModel.savedByChapter6.savingPath(full: chapter.options.full))
 
 var askRandom = SeededGenerator(seed: 608)
 var right: [String: Int] = [:], asked: [String: Int] = [:], guessed: [String: Int] = [:]
@@ -553,7 +554,10 @@ showTable(answerHeader, answerRows)
 try chapter.recordFullRun("answers", markdownTable(answerHeader, answerRows))
 /*:
 The quick run's answers above come from a model tuned for a few dozen steps; compare
-its last row with the full run's at the start of this section.
+its last row with the full run's at the start of this section. The tuned model is saved
+(`Checkpoints/ch06-language.safetensors`; the quick run's as
+`ch06-language-quick.safetensors`): Chapter 9 starts MMI-Tiny's decoder from it, as
+MM-Interleaved starts from Vicuna.
 
 ## Summary
 

@@ -20,7 +20,8 @@ struct Bench: ParsableCommand {
     name: .customLong("only"),
     help: ArgumentHelp(
       "Run only this section (repeatable): matmul, convolution, vision, "
-        + "synchronizer, language, diffusion, interleaved, elementwise, bookkeeping."))
+        + "synchronizer, language, diffusion, interleaved, training, elementwise, "
+        + "bookkeeping."))
   var sections: [String] = []
 
   @Option(help: "Write every figure measured as one JSON object to this file.")
@@ -47,7 +48,7 @@ struct Bench: ParsableCommand {
 
   static let sectionNames = [
     "matmul", "convolution", "vision", "synchronizer", "language", "diffusion",
-    "interleaved", "elementwise", "bookkeeping",
+    "interleaved", "training", "elementwise", "bookkeeping",
   ]
 
   func validate() throws {
@@ -84,8 +85,8 @@ struct Bench: ParsableCommand {
       ("matmul", matmulBench), ("convolution", convolutionBench),
       ("vision", visionBench), ("synchronizer", synchronizerBench),
       ("language", languageBench), ("diffusion", diffusionBench),
-      ("interleaved", interleavedBench), ("elementwise", elementwiseBench),
-      ("bookkeeping", bookkeepingBench),
+      ("interleaved", interleavedBench), ("training", trainingBench),
+      ("elementwise", elementwiseBench), ("bookkeeping", bookkeepingBench),
     ]
     for (name, run) in all where sections.isEmpty || sections.contains(name) { run() }
     if let json {

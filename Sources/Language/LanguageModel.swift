@@ -74,3 +74,14 @@ public final class LanguageModel: Layer {
   }
 }
 // MARK: end
+
+extension LanguageModel {
+  /// The language model Chapter 6 trains on the world's text, instruction-tunes and
+  /// saves; Chapter 9 starts MMI-Tiny's decoder from it (as upstream starts from
+  /// Vicuna).
+  public static let savedByChapter6 = SavedModel(
+    chapter: 6, name: "the language model",
+    fullPath: "Checkpoints/ch06-language.safetensors",
+    quickPath: "Checkpoints/ch06-language-quick.safetensors", quickTime: "~20 s",
+    fullTime: "~5 min")
+}

@@ -75,6 +75,9 @@ public struct TrainingConfiguration: Sendable {
 /// resumed from a checkpoint continues bit for bit.
 public final class Trainer {
   public let parameters: [(name: String, tensor: Tensor)]
+  /// The model's parameters that do not train: saved and restored with the others,
+  /// so that a checkpoint holds the whole model.
+  public let frozenParameters: [(name: String, tensor: Tensor)]
   public let configuration: TrainingConfiguration
   public let optimizer: AdamW
   public let schedule: LearningRateSchedule
@@ -84,19 +87,27 @@ public final class Trainer {
   public private(set) var losses: [Float] = []
   /// Seconds spent in `run` (this process only).
   public private(set) var seconds: Double = 0
+  /// What a caller keeps in every checkpoint besides the trainer's own state (its own
+  /// records of the run), asked for at each save; `resume` returns it.
+  public var checkpointMetadata: () -> [String: String] = { [:] }
 
   /// Trains `model`'s parameters, except those whose names `frozen` picks.
   public convenience init(
     _ model: Layer, _ configuration: TrainingConfiguration,
     frozen: (String) -> Bool = { _ in false }
   ) {
-    self.init(model.namedParameters.filter { !frozen($0.name) }, configuration)
+    let all = model.namedParameters
+    self.init(
+      all.filter { !frozen($0.name) }, configuration,
+      frozen: all.filter { frozen($0.name) })
   }
 
   public init(
-    _ parameters: [(name: String, tensor: Tensor)], _ configuration: TrainingConfiguration
+    _ parameters: [(name: String, tensor: Tensor)],
+    _ configuration: TrainingConfiguration, frozen: [(name: String, tensor: Tensor)] = []
   ) {
     self.parameters = parameters
+    frozenParameters = frozen
     self.configuration = configuration
     optimizer = AdamW(
       ParameterGroup.byRule(parameters, weightDecay: configuration.weightDecay),
@@ -115,7 +126,7 @@ public final class Trainer {
   /// the loss of step k's batch; `afterStep(k)` runs after step k's update (for
   /// evaluations along the way).
   public func run(
-    until last: Int? = nil, loss: (_ step: Int) -> Tensor,
+    until last: Int? = nil, loss: (_ step: Int) throws -> Tensor,
     afterStep: ((_ step: Int) throws -> Void)? = nil
   ) throws {
     let end = min(last ?? configuration.steps, configuration.steps)
@@ -130,7 +141,7 @@ public final class Trainer {
       seconds += Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
     }
     while step < end {
-      let value = takeStep(loss(step))
+      let value = takeStep(try loss(step))
       progress.advance(note: " loss \(formatted(value))")
       if let path = configuration.checkpointPath, configuration.checkpointEvery > 0,
         step % configuration.checkpointEvery == 0 || step == configuration.steps
@@ -174,11 +185,11 @@ public final class Trainer {
     exit(130)
   }
 
-  /// Saves the parameters, the optimiser's state, the weight average and the step
-  /// (atomically: a crash mid-save leaves the previous file).
-  public func save(to path: String) throws {
+  /// Saves the parameters, the optimiser's state, the weight average, the step and
+  /// the caller's `metadata` (atomically: a crash mid-save leaves the previous file).
+  public func save(to path: String, metadata extra: [String: String] = [:]) throws {
     let optimizerState = optimizer.state()
-    var tensors = parameters + optimizerState.tensors
+    var tensors = parameters + frozenParameters + optimizerState.tensors
     if let average {
       for ((name, _), values) in zip(parameters, average.averages) {
         tensors.append(("average." + name, Tensor(shape: [values.count], data: values)))
@@ -189,14 +200,19 @@ public final class Trainer {
     metadata["trainer.losses"] =
       losses.map { String($0.bitPattern) }.joined(separator: ",")
     metadata["average.updates"] = average.map { String($0.updates) }
+    metadata.merge(extra.merging(checkpointMetadata()) { given, _ in given }) { own, _ in
+      own
+    }
     try SafeTensors.write(tensors, metadata: metadata, to: path)
   }
 
   /// Continues from a checkpoint written by `save`: the same parameters (names and
-  /// shapes), optimiser state, weight average and step.
-  public func resume(from path: String) throws {
+  /// shapes), optimiser state, weight average and step. Returns the file's metadata
+  /// (with the caller's own entries).
+  @discardableResult
+  public func resume(from path: String) throws -> [String: String] {
     let (tensors, metadata) = try SafeTensors.read(from: path, requiresChecksum: true)
-    try checkEveryParameterIsSaved(parameters, in: tensors, path: path)
+    try checkEveryParameterIsSaved(parameters + frozenParameters, in: tensors, path: path)
     guard let steps = metadata["trainer.step"].flatMap({ Int($0) }),
       let lossText = metadata["trainer.losses"]
     else {
@@ -215,10 +231,13 @@ public final class Trainer {
       let updates = metadata["average.updates"].flatMap { Int($0) } ?? 0
       average.restore(values, updates: updates)
     }
-    for (name, parameter) in parameters { parameter.assign(tensors[name]!.data) }
+    for (name, parameter) in parameters + frozenParameters {
+      parameter.assign(tensors[name]!.data)
+    }
     step = steps
     losses = lossText.split(separator: ",").compactMap { UInt32($0) }
       .map { Float(bitPattern: $0) }
+    return metadata
   }
 }
 

@@ -1,0 +1,218 @@
+import Autograd
+import Datasets
+import Foundation
+import Interleaved
+import Language
+import Layers
+import Synchronizer
+import Testing
+import Training
+import Vision
+
+/// MMI-Tiny's layout at a size a debug build trains in seconds (as InterleavedTests'
+/// tiny model), with the world tokenizer's vocabulary.
+func tinyModel(seed: UInt64) -> MMInterleaved {
+  var c = InterleavedConfiguration(vocabularySize: worldTokenizer.vocabularySize)
+  (c.vision.width, c.vision.layers, c.vision.heads) = (16, 1, 2)
+  (c.visualTokens, c.visualResamplerLayers) = (2, 1)
+  (c.language.width, c.language.layers, c.language.heads) = (16, 3, 2)
+  c.language.hiddenWidth = 32
+  var mmfs = SynchronizerConfiguration()
+  (mmfs.queryWidth, mmfs.outputWidth, mmfs.attentionWidth) = (16, 16, 8)
+  (mmfs.heads, mmfs.points, mmfs.maxImages) = (2, 2, 6)
+  c.decoderSynchronizer = mmfs
+  (mmfs.heads, mmfs.points) = (1, 1)
+  c.unetSynchronizer = mmfs
+  c.conditionTokens = 2
+  (c.unet.channels, c.unet.contextWidth) = ([8, 8, 8], 16)
+  (c.unet.timeCodeWidth, c.unet.timeWidth, c.unet.heads, c.unet.groups) = (8, 16, 2, 2)
+  c.diffusionSteps = 10
+  var generator = SeededGenerator(seed: seed)
+  return MMInterleaved(c, using: &generator)
+}
+
+/// Two short stages: reading, then drawing; batches of two documents.
+let tinyCurriculum = Curriculum(
+  stages: [
+    CurriculumStage("read", steps: 2, mix: [(.caption, 1), (.question, 1)]),
+    CurriculumStage(
+      "draw", steps: 2, mix: [(.textToImage, 1), (.segmentationToImage, 1)]),
+  ], seed: 11,
+  documentsPerBatch: [
+    .caption: 2, .question: 2, .textToImage: 1, .segmentationToImage: 1,
+  ])
+
+func parameterBits(_ model: MMInterleaved) -> [[UInt32]] {
+  model.namedParameters.map { $0.tensor.data.map(\.bitPattern) }
+}
+
+@Suite("Training through a curriculum")
+struct CurriculumTrainerTests {
+  let packer = DocumentPacker(tokenizer: worldTokenizer, slotsPerImage: 2, length: 64)
+  let settings = TrainingConfiguration(steps: 0, learningRate: 1e-3, warmupSteps: 1)
+
+  @Test func aResumedRunContinuesExactly() throws {
+    let straight = tinyModel(seed: 1)
+    let run = try CurriculumTrainer(
+      model: straight, curriculum: tinyCurriculum, packer: packer,
+      configuration: settings)
+    try run.run()
+    #expect(run.step == 4 && run.records.map(\.step) == [0, 1, 2, 3])
+
+    let path = FileManager.default.temporaryDirectory
+      .appendingPathComponent("curriculum-\(UInt32.random(in: 0...UInt32.max))")
+      .path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let first = try CurriculumTrainer(
+      model: tinyModel(seed: 1), curriculum: tinyCurriculum, packer: packer,
+      configuration: settings)
+    try first.run(until: 2)
+    try first.save(to: path)
+    let resumed = try CurriculumTrainer(
+      model: tinyModel(seed: 99), curriculum: tinyCurriculum, packer: packer,
+      configuration: settings)
+    try resumed.resume(from: path)
+    #expect(resumed.step == 2 && resumed.records == Array(run.records.prefix(2)))
+    try resumed.run()
+    let sameWeights = parameterBits(resumed.model) == parameterBits(straight)
+    #expect(sameWeights)
+    #expect(resumed.records == run.records)
+    // The comparison can fail: a run from other weights ends elsewhere.
+    let other = try CurriculumTrainer(
+      model: tinyModel(seed: 2), curriculum: tinyCurriculum, packer: packer,
+      configuration: settings)
+    try other.run()
+    let otherWeights = parameterBits(other.model) != parameterBits(straight)
+    #expect(otherWeights)
+  }
+
+  @Test func theEncoderStaysFrozenAndTheRestLearns() throws {
+    let model = tinyModel(seed: 3)
+    let before = model.namedParameters.map { ($0.name, $0.tensor.data) }
+    let run = try CurriculumTrainer(
+      model: model, curriculum: tinyCurriculum, packer: packer, configuration: settings)
+    try run.run(until: 3)
+    for ((name, old), (_, tensor)) in zip(before, model.namedParameters) {
+      if name.hasPrefix("encoder.") {
+        #expect(tensor.data == old, "\(name) moved")
+      }
+    }
+    let moved = zip(before, model.namedParameters).filter { $0.0.1 != $0.1.tensor.data }
+    #expect(moved.contains { $0.1.name.hasPrefix("language.") })
+    #expect(moved.contains { $0.1.name.hasPrefix("unet.") })
+    // Reading steps train text only; drawing steps also draw.
+    #expect(run.records.prefix(2).allSatisfy { $0.text > 0 && $0.image == 0 })
+    #expect(run.records[2].image > 0)
+  }
+
+  @Test func progressLinesNameStageTasksAndSpeed() throws {
+    var lines: [String] = []
+    let report = ProgressReport(every: 3600) { lines.append($0) }
+    let run = try CurriculumTrainer(
+      model: tinyModel(seed: 4), curriculum: tinyCurriculum, packer: packer,
+      configuration: settings)
+    try run.run(progress: report)
+    // Only at each stage's end (the interval is an hour).
+    #expect(lines.count == 2, "\(lines)")
+    #expect(lines[0].hasPrefix("stage 1/2 read · step 2/2"), "\(lines[0])")
+    #expect(lines[1].hasPrefix("stage 2/2 draw · step 2/2"), "\(lines[1])")
+    #expect(lines[0].contains(" text ") && lines[1].contains(" image "))
+    #expect(lines.allSatisfy { $0.contains("steps/s") && $0.contains("left") })
+  }
+
+  @Test func aCurriculumWithDigitsNeedsThem() {
+    let digitsCurriculum = Curriculum(
+      stages: [CurriculumStage("digits", steps: 1, mix: [(.digits, 1)])], seed: 1)
+    #expect {
+      _ = try CurriculumTrainer(
+        model: tinyModel(seed: 5), curriculum: digitsCurriculum, packer: packer,
+        configuration: settings)
+    } throws: { "\($0)".contains("Digits.load()") }
+  }
+}
+
+@Suite("Probes of a model in training")
+struct ProbeTests {
+  let packer = DocumentPacker(tokenizer: worldTokenizer, slotsPerImage: 2, length: 64)
+
+  @Test func gatesStartClosed() {
+    #expect(tinyModel(seed: 6).gateOpenings.allSatisfy { $0 == 0 })
+  }
+
+  @Test func theConditionProbeSeesOneWord() throws {
+    let model = tinyModel(seed: 7)
+    let red = worldTokenizer.encode("draw: a big red circle at the top left")
+    let blue = worldTokenizer.encode("draw: a big blue circle at the top left")
+    let special = packer.special
+    #expect(try model.conditionDifference(red, red, special: special) == 0)
+    let difference = try model.conditionDifference(red, blue, special: special)
+    #expect(difference > 0 && difference < 2)
+    #expect(try model.conditionDifference(blue, red, special: special) == difference)
+  }
+
+  @Test func aModelThatLearnedADocumentWritesItsAnswer() throws {
+    // Over-fit one question document, then ask it without the answer.
+    let model = tinyModel(seed: 8)
+    var generator = SeededGenerator(seed: 9)
+    let scene = Scene.random(using: &generator)
+    let prompt = worldTokenizer.encode("question: what is at 3 4? answer:")
+    let answer = worldTokenizer.encode(" small red circle")
+    let images = scene.render().tensor.reshaped([1, 3, 32, 32])
+    let document = SequenceDocument([.image, .text(prompt + answer)])
+    let sequence = try PackedSequence.pack(
+      [document], slotsPerImage: 2, length: 64, special: packer.special)
+    let batch = InterleavedBatch(sequences: [sequence], images: images)
+    let trainer = Trainer(
+      model, TrainingConfiguration(steps: 60, learningRate: 1e-2)) {
+        $0.hasPrefix("encoder.")
+      }
+    try trainer.run { _ in
+      var draws = SeededGenerator(seed: 10)
+      return model.loss(batch, using: &draws).total
+    }
+    let written = try model.continueText(
+      [.image, .text(prompt)], images: images, maxTokens: 8, special: packer.special)
+    #expect(written == answer, "\(worldTokenizer.decode(written))")
+    // Asked something it never saw, it does not reproduce the answer by accident.
+    let other = try model.continueText(
+      [.image], images: images, maxTokens: answer.count, special: packer.special)
+    #expect(other != answer)
+  }
+}
+
+@Suite("Starting from the earlier chapters' models")
+struct PretrainedPartsTests {
+  @Test func chapter3And6ModelsLoadIntoMMITiny() throws {
+    // Saved as Chapters 3 and 6 save them (Chapter 6 trains on 64-token windows).
+    let folder = FileManager.default.temporaryDirectory
+      .appendingPathComponent("pretrained-\(UInt32.random(in: 0...UInt32.max))").path
+    try FileManager.default.createDirectory(
+      atPath: folder, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    var generator = SeededGenerator(seed: 12)
+    let encoder = ImageEncoder(using: &generator)
+    var languageSettings = LanguageModelConfiguration(vocabularySize: 487)
+    languageSettings.contextLength = 64
+    let language = LanguageModel(languageSettings, using: &generator)
+    func saved(_ name: String) -> SavedModel {
+      SavedModel(
+        chapter: 3, name: name, fullPath: "\(folder)/\(name)-full",
+        quickPath: "\(folder)/\(name)-quick", quickTime: "", fullTime: "")
+    }
+    try encoder.save(to: saved("encoder").quickPath)
+    try language.save(to: saved("language").quickPath)
+    let model = MMInterleaved(
+      InterleavedConfiguration(vocabularySize: 487), using: &generator)
+    let paths = try model.loadPretrainedParts(
+      full: false, encoder: saved("encoder"), language: saved("language"))
+    #expect(paths == [saved("encoder").quickPath, saved("language").quickPath])
+    #expect(model.language.head.weight.data == language.head.weight.data)
+    #expect(model.encoder.namedParameters.map(\.tensor.data)
+            == encoder.namedParameters.map(\.tensor.data))
+    // A missing one names the chapter that makes it.
+    #expect {
+      _ = try model.loadPretrainedParts(
+        full: false, encoder: saved("encoder"), language: saved("absent"))
+    } throws: { "\($0)".contains("swift run -c release Chapter03") }
+  }
+}
