@@ -124,8 +124,7 @@ let package = Package(
     .testTarget(
       name: "TrainingTests",
       dependencies: [
-        "Training", "Interleaved", "Language", "Datasets", "Layers", "Synchronizer",
-        "Vision",
+        "Training", "Interleaved", "Language", "Datasets", "Layers", "Vision",
       ]),
     .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),

@@ -328,3 +328,28 @@ private func unetFLOPs(
   }
   return total + convFLOPs(u.channels[0], u.imageChannels, kernel: 3, pixels: side * side)
 }
+
+extension InterleavedConfiguration {
+  /// MMI-Tiny's layout at a size a gradient check, or a test in a debug build, can
+  /// afford: a 1-layer ViT of width 16, 2 visual tokens, a 3-layer decoder of width 16
+  /// with MMFS in layers 0 and 2, 2 condition tokens, an 8-channel U-Net, 10 diffusion
+  /// steps.
+  public static func tiny(vocabularySize: Int) -> InterleavedConfiguration {
+    var c = InterleavedConfiguration(vocabularySize: vocabularySize)
+    (c.vision.width, c.vision.layers, c.vision.heads) = (16, 1, 2)
+    (c.visualTokens, c.visualResamplerLayers) = (2, 1)
+    (c.language.width, c.language.layers, c.language.heads) = (16, 3, 2)
+    c.language.hiddenWidth = 32
+    var mmfs = SynchronizerConfiguration()
+    (mmfs.queryWidth, mmfs.outputWidth, mmfs.attentionWidth) = (16, 16, 8)
+    (mmfs.heads, mmfs.points, mmfs.maxImages) = (2, 2, 4)
+    c.decoderSynchronizer = mmfs
+    (mmfs.heads, mmfs.points) = (1, 1)  // 1,024 pixel queries at 32²: keep them cheap
+    c.unetSynchronizer = mmfs
+    c.conditionTokens = 2
+    (c.unet.channels, c.unet.contextWidth) = ([8, 8, 8], 16)
+    (c.unet.timeCodeWidth, c.unet.timeWidth, c.unet.heads, c.unet.groups) = (8, 16, 2, 2)
+    c.diffusionSteps = 10
+    return c
+  }
+}

@@ -16,22 +16,7 @@ enum TinyModel {
     padding: 0, beginning: 1, end: 2, beginImage: 3, imageSlot: 4)
 
   static var configuration: InterleavedConfiguration {
-    var c = InterleavedConfiguration(vocabularySize: 12)
-    (c.vision.width, c.vision.layers, c.vision.heads) = (16, 1, 2)
-    (c.visualTokens, c.visualResamplerLayers) = (2, 1)
-    (c.language.width, c.language.layers, c.language.heads) = (16, 3, 2)
-    c.language.hiddenWidth = 32
-    var mmfs = SynchronizerConfiguration()
-    (mmfs.queryWidth, mmfs.outputWidth, mmfs.attentionWidth) = (16, 16, 8)
-    (mmfs.heads, mmfs.points, mmfs.maxImages) = (2, 2, 4)
-    c.decoderSynchronizer = mmfs
-    (mmfs.heads, mmfs.points) = (1, 1)  // 1,024 pixel queries at 32²: keep them cheap
-    c.unetSynchronizer = mmfs
-    c.conditionTokens = 2
-    (c.unet.channels, c.unet.contextWidth) = ([8, 8, 8], 16)
-    (c.unet.timeCodeWidth, c.unet.timeWidth, c.unet.heads, c.unet.groups) = (8, 16, 2, 2)
-    c.diffusionSteps = 10
-    return c
+    InterleavedConfiguration.tiny(vocabularySize: 12)
   }
 
   /// Two sequences of 18 tokens. The first packs a two-image document (text, image,

@@ -4,31 +4,16 @@ import Foundation
 import Interleaved
 import Language
 import Layers
-import Synchronizer
 import Testing
 import Training
 import Vision
 
-/// MMI-Tiny's layout at a size a debug build trains in seconds (as InterleavedTests'
-/// tiny model), with the world tokenizer's vocabulary.
+/// MMI-Tiny's layout at a size a debug build trains in seconds, with the world
+/// tokenizer's vocabulary.
 func tinyModel(seed: UInt64) -> MMInterleaved {
-  var c = InterleavedConfiguration(vocabularySize: worldTokenizer.vocabularySize)
-  (c.vision.width, c.vision.layers, c.vision.heads) = (16, 1, 2)
-  (c.visualTokens, c.visualResamplerLayers) = (2, 1)
-  (c.language.width, c.language.layers, c.language.heads) = (16, 3, 2)
-  c.language.hiddenWidth = 32
-  var mmfs = SynchronizerConfiguration()
-  (mmfs.queryWidth, mmfs.outputWidth, mmfs.attentionWidth) = (16, 16, 8)
-  (mmfs.heads, mmfs.points, mmfs.maxImages) = (2, 2, 6)
-  c.decoderSynchronizer = mmfs
-  (mmfs.heads, mmfs.points) = (1, 1)
-  c.unetSynchronizer = mmfs
-  c.conditionTokens = 2
-  (c.unet.channels, c.unet.contextWidth) = ([8, 8, 8], 16)
-  (c.unet.timeCodeWidth, c.unet.timeWidth, c.unet.heads, c.unet.groups) = (8, 16, 2, 2)
-  c.diffusionSteps = 10
   var generator = SeededGenerator(seed: seed)
-  return MMInterleaved(c, using: &generator)
+  return MMInterleaved(
+    .tiny(vocabularySize: worldTokenizer.vocabularySize), using: &generator)
 }
 
 /// Two short stages: reading, then drawing; batches of two documents.
