@@ -69,4 +69,46 @@ extension MMInterleaved {
     let difference = norm(zip(a, b).map { $0 - $1 })
     return difference / max((norm(a) + norm(b)) / 2, .leastNormalMagnitude)
   }
+
+  /// The share of attention each decoder Synchronizer gives its null slots (the
+  /// "nothing here" option of every level), averaged over the tokens of `batch` that
+  /// see at least one image and over the heads: 1 means MMFS reads nothing, near 0 that
+  /// every token looks at the images. Computed by running the decoder as in training
+  /// (without gradients) and asking each Synchronizer for its weights on the way.
+  public func nullSlotMass(_ batch: InterleavedBatch) -> [Float] {
+    withoutGradient {
+      let sequences = batch.sequences
+      let images = encode(batch.images)
+      let range = 0..<sequences[0].length
+      let x = embed(sequences, images: images, positions: range)  // [B, T, C]
+      let (maps, visible) = decoderMaps(sequences, images: images, positions: range)
+      let (b, t, n) = (sequences.count, range.count, maps[0].shape[1])
+      var masses: [Float] = []
+      _ = language.hiddenStates(x, cache: nil) { layer, h in
+        guard let k = self.configuration.synchronizedLayers.firstIndex(of: layer) else {
+          return h
+        }
+        let site = self.decoderSynchronizers[k]
+        let weights = site.synchronizer.samplingPattern(
+          site.queryNorm(h), reference: Tensor.full([b, t, 2], 0.5), images: n,
+          visible: visible
+        ).weights.data  // [B, T, h, N, L, P + 1]
+        let c = site.synchronizer.configuration
+        let perToken = c.heads * n * c.levels * (c.points + 1)
+        var total: Float = 0, tokens = 0
+        let seesAnImage = { (token: Int) in (0..<n).contains { visible[token * n + $0] } }
+        for token in 0..<(b * t) where seesAnImage(token) {
+          var null: Float = 0
+          for slot in stride(from: c.points, to: perToken, by: c.points + 1) {
+            null += weights[token * perToken + slot]
+          }
+          total += null / Float(c.heads)
+          tokens += 1
+        }
+        masses.append(tokens > 0 ? total / Float(tokens) : .nan)
+        return site(h, maps: maps, visible: visible)
+      }
+      return masses
+    }
+  }
 }

@@ -201,3 +201,24 @@ struct PretrainedPartsTests {
     } throws: { "\($0)".contains("swift run -c release Chapter03") }
   }
 }
+
+@Suite("The null-slot probe")
+struct NullSlotTests {
+  @Test func measuresTheNullSlotsShare() throws {
+    let packer = DocumentPacker(tokenizer: worldTokenizer, slotsPerImage: 2, length: 64)
+    var generator = SeededGenerator(seed: 13)
+    let batch = try packer.batch(of: 2) {
+      try TrainingTask.caption.document(using: &generator)
+    }
+    let model = tinyModel(seed: 14)
+    let fresh = model.nullSlotMass(batch)
+    #expect(fresh.count == 2 && fresh.allSatisfy { $0 > 0 && $0 < 1 }, "\(fresh)")
+    // Push every point's logit far down: all the attention goes to the null slots.
+    for site in model.decoderSynchronizers {
+      let bias = site.synchronizer.attentionLogits.bias!
+      bias.assign([Float](repeating: -60, count: bias.count))
+    }
+    let closed = model.nullSlotMass(batch)
+    #expect(closed.allSatisfy { $0 > 0.999 }, "\(closed)")
+  }
+}
