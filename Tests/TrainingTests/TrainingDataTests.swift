@@ -193,3 +193,32 @@ struct CurriculumTests {
     }
   }
 }
+
+@Suite("Scoring answers")
+struct AnswerScoreTests {
+  let questions = HeldOutQuestion.draw(400, seed: 31)
+
+  @Test func heldOutQuestionsRepeatAndCoverEveryKind() {
+    let again = HeldOutQuestion.draw(400, seed: 31)
+    #expect(questions.map(\.question) == again.map(\.question))
+    #expect(Set(questions.map(\.kind)) == Set(QuestionKind.allCases))
+  }
+
+  @Test func exactAnswersScoreOneAndOthersLess() {
+    let perfect = AnswerScores(questions, answers: questions.map { " \($0.answer) " })
+    #expect(perfect.accuracy() == 1)
+    for kind in QuestionKind.allCases { #expect(perfect.accuracy(kind) == 1) }
+    let wrong = AnswerScores(questions, answers: questions.map { $0.answer + " x" })
+    #expect(wrong.accuracy() == 0)
+    #expect(AnswerScores().accuracy().isNaN)
+  }
+
+  @Test func theBlindYardstickGuessesEachKindsCommonestAnswer() {
+    let reference = HeldOutQuestion.draw(2000, seed: 32)
+    let blind = AnswerScores.blind(questions, reference: reference)
+    // Yes/no questions are about even; a cell is one of 36: blind, far below half.
+    #expect(blind.accuracy(.relation) > 0.3 && blind.accuracy(.relation) < 0.8)
+    #expect(blind.accuracy(.cell) < 0.15)
+    #expect(blind.accuracy() < 0.6)
+  }
+}
