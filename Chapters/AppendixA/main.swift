@@ -119,8 +119,9 @@ and backward (orange), as profiled on the machine that built this book. Convolut
 the U-Net's workhorse, leads; MMFS's two fused operations follow the matrix
 products.](Figures/appA-profile-timed.png)
 
-Convolution leads (the U-Net runs 38 of them on 16 images at up to 32×32 pixels), then
-the matrix products of every linear layer and attention, then MMFS's read. Most of the
+Convolution leads (every convolution of the U-Net, on 16 images at up to 32×32
+pixels), then the matrix products of every linear layer and attention, then MMFS's
+read. Most of the
 other rows are memory-bound: permutes, softmax, additions, normalisations, the
 activation. Each ladder below took one of the rows that used to be high.
 
