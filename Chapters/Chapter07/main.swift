@@ -239,6 +239,11 @@ unconditionally; guidance, below, needs both.
 
 @code(diffusion-loss)
 
+The `aim` is the noise ε here. A diffusion model may instead be trained to predict the
+clean image, or the *velocity* √ᾱ·ε − √(1 − ᾱ)·x0 (`DiffusionTarget`); at a given x_t
+each determines the others, and the sampler turns whichever was predicted back into ε,
+but the loss then weighs the timesteps differently. Chapter 9 needs that choice.
+
 Diffusion models are sampled with an *exponential moving average* of their weights
 rather than the latest weights; the average removes most of the step-to-step jitter
 that noisy gradients leave. Large models use a decay of 0.9999, an average over the

@@ -1,7 +1,16 @@
 import Autograd
 import Layers
 
-/// ε-prediction training and guided sampling for a conditional U-Net.
+/// What the U-Net is trained to predict from x_t = a·x0 + s·ε (a = √ᾱ_t, s = √(1 − ᾱ_t)):
+/// the noise ε (DDPM's choice and the book's default), the clean image x0, or the
+/// velocity v = a·ε − s·x0 (Salimans and Ho). Each is the others in disguise at a given
+/// x_t, but the loss weighs the timesteps differently, which changes what is learned.
+public enum DiffusionTarget: String, Sendable, CaseIterable {
+  case noise, cleanImage, velocity
+}
+
+/// Training (ε-prediction unless `target` says otherwise) and guided sampling for a
+/// conditional U-Net.
 public struct DiffusionModel {
   public let net: UNet
   public let schedule: NoiseSchedule
@@ -10,24 +19,27 @@ public struct DiffusionModel {
   /// learned or fixed by the caller.
   public let nullCondition: Tensor
   public var dropProbability: Float
+  /// What the U-Net predicts (ε by default).
+  public var target: DiffusionTarget
 
   public init(
     net: UNet, schedule: NoiseSchedule, nullCondition: Tensor,
-    dropProbability: Float = 0.1
+    dropProbability: Float = 0.1, target: DiffusionTarget = .noise
   ) {
     require(
       nullCondition.rank == 3 && nullCondition.shape[0] == 1,
       "DiffusionModel",
       "the null condition must be [1, S, C], got \(nullCondition.shape)")
     (self.net, self.schedule, self.nullCondition) = (net, schedule, nullCondition)
-    self.dropProbability = dropProbability
+    (self.dropProbability, self.target) = (dropProbability, target)
   }
 
   // MARK: book:diffusion-loss
   /// The training loss for clean images `x0` [B, 3, H, W] with conditions [B, S, C]:
   /// draw t and ε per image, noise the images, and score the U-Net's prediction of ε
-  /// by mean squared error. Each condition is replaced by the null one with probability
-  /// `dropProbability`. `hook` is passed to the U-Net (MM-Interleaved's MMFS).
+  /// (or of what `target` names) by mean squared error. Each condition is replaced by
+  /// the null one with probability `dropProbability`. `hook` is passed to the U-Net
+  /// (MM-Interleaved's MMFS).
   public func loss(
     _ x0: Tensor, conditions: Tensor, hook: UNetHook? = nil,
     using generator: inout SeededGenerator
@@ -44,9 +56,37 @@ public struct DiffusionModel {
       context = conditions * keep + nullCondition * (1 - keep)
     }
     let predicted = net(noisy, timesteps: timesteps, context: context, hook: hook)
-    return meanSquaredError(predicted, noise)
+    return meanSquaredError(predicted, aim(x0: x0, noise: noise, at: timesteps))
   }
   // MARK: end
+
+  /// What the U-Net should have predicted: ε, x0 or v = a·ε − s·x0 per image.
+  func aim(x0: Tensor, noise: Tensor, at timesteps: [Int]) -> Tensor {
+    switch target {
+    case .noise: return noise
+    case .cleanImage: return x0
+    case .velocity:
+      let perImage = [timesteps.count] + [Int](repeating: 1, count: x0.rank - 1)
+      let a = Tensor(
+        shape: perImage, data: timesteps.map { schedule.alphaBars[$0].squareRoot() })
+      let s = Tensor(
+        shape: perImage,
+        data: timesteps.map { (1 - schedule.alphaBars[$0]).squareRoot() })
+      return noise * a - x0 * s
+    }
+  }
+
+  /// The noise ε that the U-Net's `output` at x_t and step t stands for (the sampler
+  /// works with ε whatever was predicted): x0 gives (x_t − a·x0)/s, v gives s·x_t + a·v.
+  func noise(from output: Tensor, at xt: Tensor, step t: Int) -> Tensor {
+    let a = schedule.alphaBars[t].squareRoot()
+    let s = (1 - schedule.alphaBars[t]).squareRoot()
+    switch target {
+    case .noise: return output
+    case .cleanImage: return (xt - output * a) * (1 / s)
+    case .velocity: return xt * s + output * a
+    }
+  }
 
   // MARK: book:diffusion-sample
   /// Images [B, 3, H, W] drawn with `steps` DDIM steps (η = 0 unless given) and
@@ -76,6 +116,7 @@ public struct DiffusionModel {
           let context = guidance == 1 ? conditions : nulls
           epsilon = net(
             x, timesteps: [Int](repeating: t, count: b), context: context, hook: hook)
+          epsilon = noise(from: epsilon, at: x, step: t)
         } else {
           // Both predictions in one batch: [2B, ...], unconditional first.
           let both = net(
@@ -85,6 +126,8 @@ public struct DiffusionModel {
           epsilon = guidedNoise(
             unconditional: both.sliced(axis: 0, 0..<b),
             conditional: both.sliced(axis: 0, b..<(2 * b)), scale: guidance)
+          // Guidance is affine in the prediction, so it commutes with the conversion.
+          epsilon = noise(from: epsilon, at: x, step: t)
         }
         if let observe {
           observe(t, x, schedule.predictedClean(x, epsilon: epsilon, at: t))

@@ -25,6 +25,8 @@ public struct InterleavedConfiguration: Sendable, Equatable {
   public var diffusionSteps = 200  // 1000
   public var conditionDropProbability: Float = 0.1  // 0.1
   public var imageLossWeight: Float = 2  // 10
+  /// What the U-Net predicts: the noise, as upstream (SD-2.1-base predicts ε).
+  public var diffusionTarget = DiffusionTarget.noise
   /// Whether the image encoder learns (upstream: CLIP frozen, its adapter trained;
   /// here the whole Chapter 3 encoder is frozen unless this says otherwise).
   public var trainsEncoder = false
@@ -291,7 +293,8 @@ public final class MMInterleaved: Layer {
   public var diffusion: DiffusionModel {
     DiffusionModel(
       net: unet, schedule: schedule, nullCondition: nullCondition,
-      dropProbability: configuration.conditionDropProbability)
+      dropProbability: configuration.conditionDropProbability,
+      target: configuration.diffusionTarget)
   }
 
   // MARK: book:interleaved-condition

@@ -113,3 +113,51 @@ struct DiffusionTrainingTests {
     #expect(batches == [Int](repeating: 3, count: 6))
   }
 }
+
+@Suite("What the U-Net predicts")
+struct DiffusionTargetTests {
+  /// A tiny model predicting `target`.
+  func model(_ target: DiffusionTarget) -> DiffusionModel {
+    var c = UNetConfiguration()
+    (c.channels, c.attentionLevels, c.contextWidth) = ([4, 4], [1], 2)
+    (c.timeCodeWidth, c.timeWidth, c.heads, c.groups) = (4, 4, 1, 2)
+    var g = SeededGenerator(seed: 5)
+    return DiffusionModel(
+      net: UNet(c, using: &g), schedule: .linear(steps: 20),
+      nullCondition: Tensor.zeros([1, 1, 2]), target: target)
+  }
+
+  @Test(arguments: DiffusionTarget.allCases)
+  func theSamplerRecoversTheNoiseFromEachTarget(target: DiffusionTarget) {
+    // The aim for (x0, ε) at t, read back as noise at x_t, is ε again.
+    let diffusion = model(target)
+    var g = SeededGenerator(seed: 6)
+    for t in [0, 7, 19] {
+      let x0 = Tensor.normal([2, 3, 4, 4], using: &g)
+      let noise = Tensor.normal([2, 3, 4, 4], using: &g)
+      let xt = diffusion.schedule.noised(x0, at: [t, t], noise: noise)
+      let aim = diffusion.aim(x0: x0, noise: noise, at: [t, t])
+      let recovered = diffusion.noise(from: aim, at: xt, step: t)
+      let gap = zip(recovered.data, noise.data).map { abs($0 - $1) }.max()!
+      // x0's conversion divides by √(1 − ᾱ_0) ≈ 0.01 at t = 0: allow its rounding.
+      #expect(gap < (target == .cleanImage && t == 0 ? 1e-3 : 1e-5), "t = \(t): \(gap)")
+    }
+  }
+
+  @Test func eachTargetAimsAtItsOwnQuantity() {
+    var g = SeededGenerator(seed: 7)
+    let x0 = Tensor.normal([2, 3, 4, 4], using: &g)
+    let noise = Tensor.normal([2, 3, 4, 4], using: &g)
+    #expect(model(.noise).aim(x0: x0, noise: noise, at: [3, 9]).data == noise.data)
+    #expect(model(.cleanImage).aim(x0: x0, noise: noise, at: [3, 9]).data == x0.data)
+    // v at the noisiest step is almost −x0, at the cleanest almost ε.
+    let v = model(.velocity)
+    let last = v.aim(x0: x0, noise: noise, at: [19, 19]).data
+    let first = v.aim(x0: x0, noise: noise, at: [0, 0]).data
+    let towardsMinusX0 = zip(last, x0.data).map { abs($0 + $1) }.max()!
+    let towardsNoise = zip(first, noise.data).map { abs($0 - $1) }.max()!
+    #expect(towardsNoise < 0.1 && towardsMinusX0 < zip(last, noise.data).map {
+      abs($0 - $1)
+    }.max()!)
+  }
+}
