@@ -1,3 +1,4 @@
+import Platform
 import Synchronization
 
 /// The time one kind of operation took in a profiled computation.
@@ -32,6 +33,12 @@ public enum OperationProfile {
       let name = "\(operation)"
       times[name, default: OperationTime(operation: name)].calls += 1
       times[name]!.forwardSeconds += forward.seconds
+    }
+
+    func charge(_ operation: StaticString, backward: Duration) {
+      let name = "\(operation)"
+      times[name, default: OperationTime(operation: name)].backwardSeconds +=
+        backward.seconds
     }
   }
 
@@ -78,19 +85,9 @@ public enum OperationProfile {
       let start = ContinuousClock.now
       backward(gradient)
       let end = ContinuousClock.now
-      let name = "\(operation)"
-      recorder.times[name, default: OperationTime(operation: name)].backwardSeconds +=
-        (end - start).seconds
+      recorder.charge(operation, backward: end - start)
       recorder.lastMark = end  // the forward of what follows does not pay for this
     }
   }
 }
 // MARK: end
-
-extension Duration {
-  /// The duration in seconds, as a Double.
-  public var seconds: Double {
-    let parts = components
-    return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
-  }
-}

@@ -136,10 +136,7 @@ public final class Trainer {
     defer { interrupts.stop() }
     let clock = ContinuousClock()
     let started = clock.now
-    defer {
-      let elapsed = (clock.now - started).components
-      seconds += Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
-    }
+    defer { seconds += (clock.now - started).seconds }
     while step < end {
       let value = takeStep(try loss(step))
       progress.advance(note: " loss \(formatted(value))")

@@ -25,9 +25,7 @@ public struct ProgressBar {
     let now = clock.now
     guard done >= total || now - lastDrawn > .milliseconds(100) else { return }
     lastDrawn = now
-    let elapsed =
-      Double((now - start).components.seconds)
-      + Double((now - start).components.attoseconds) * 1e-18
+    let elapsed = (now - start).seconds
     let fraction = Double(done) / Double(total)
     let remaining = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0
     let filled = Int(fraction * 30)
@@ -39,5 +37,13 @@ public struct ProgressBar {
       + note
     writeToStandardError(text)
     if done >= total { writeToStandardError("\n") }
+  }
+}
+
+extension Duration {
+  /// The duration in seconds, as a Double.
+  public var seconds: Double {
+    let parts = components
+    return Double(parts.seconds) + Double(parts.attoseconds) * 1e-18
   }
 }
