@@ -79,6 +79,12 @@ let package = Package(
         "Layers", "Datasets", "Vision", "Resampler", "Synchronizer", "Language",
         "Diffusion", "Interleaved",
       ])
+    + chapter(
+      9,
+      uses: [
+        "Layers", "Datasets", "Vision", "Language", "Diffusion", "Interleaved",
+        "Training", "Platform",
+      ])
     // Appendix A, performance engineering: what makes the engine fast, measured.
     + appendix(
       "A",
@@ -130,7 +136,7 @@ let package = Package(
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
       name: "ExercisesTests",
-      dependencies: (1...8).map { .target(name: exercisesName($0)) } + [
+      dependencies: (1...9).map { .target(name: exercisesName($0)) } + [
         "ExercisesA", "Exercises", "Solutions", "Datasets", "Language", "Interleaved",
       ]),
   ]

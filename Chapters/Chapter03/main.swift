@@ -478,6 +478,14 @@ let sameFeatures = withoutGradient {
 show("saved the encoder (\(encoder.parameterCount) parameters);",
      "reloaded features identical:", sameFeatures ? "OK" : "NOT OK")
 /*:
+The segmentation head is saved too, in a file of its own: it is no part of the encoder
+later chapters build on, but Chapter 9 uses it as a reader, to say what the images its
+model draws show.
+*/
+try segmentationHead.save(
+  to: ImageEncoder.segmentationHeadSavedByChapter3.savingPath(full: chapter.options.full),
+  metadata: ["model": "segmentation head", "chapter": "3", "steps": String(steps)])
+/*:
 ## Summary
 
 - The synthetic world generates scenes with captions, questions, referring boxes,

@@ -7,19 +7,13 @@ import Layers
 import Notebook
 import Platform
 
-/// The tokenizer Chapter 6 saved: in a full run its full run's if there is one (its
-/// quick one otherwise, which `make demo` leaves: the world's words are merged in full
-/// by either), in a quick run the quick one. Stops with the command that makes it if
-/// there is none.
+/// The tokenizer Chapter 6 saved (`BPETokenizer.savedByChapter6`); stops with the
+/// command that makes it if there is none.
 func chapter6Tokenizer(full: Bool) -> BPETokenizer {
-  let quickPath = "Checkpoints/ch06-tokenizer-quick.txt"
-  let fullPath = "Checkpoints/ch06-tokenizer.txt"
-  let path = full && access(fullPath, F_OK) == 0 ? fullPath : quickPath
   do {
-    return try BPETokenizer.load(from: path)
+    return try BPETokenizer.savedByChapter6(full: full).0
   } catch {
-    stop("Chapter 8 reads the tokenizer that Chapter 6 trains, but \(error). Make it"
-         + " with: swift run -c release Chapter06 (about 20 seconds).")
+    stop("Chapter 8 reads the tokenizer that Chapter 6 trains, but \(error).")
   }
 }
 

@@ -143,15 +143,6 @@ extension Bench {
     FigureLog.shared.record("64 cached tokens", 1000 * median(tokens), unit: "ms")
   }
 
-  /// The process's peak resident memory so far (VmHWM), in MB; NaN without /proc.
-  func peakResidentMegabytes() -> Double {
-    guard let bytes = try? readFileBytes("/proc/self/status") else { return .nan }
-    let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
-      .first { $0.hasPrefix("VmHWM:") }
-    let kilobytes = line?.split(separator: " ").dropFirst().first.flatMap { Double($0) }
-    return (kilobytes ?? .nan) / 1024
-  }
-
   /// Eight sequences, each one document: text, an image, text, an image, text (8
   /// slots per image), 128 tokens; random ids, random images.
   /// Each part alone, forward and backward (the frozen encoder: forward only), on

@@ -30,6 +30,10 @@ public struct InterleavedConfiguration: Sendable, Equatable {
   /// Whether the image encoder learns (upstream: CLIP frozen, its adapter trained;
   /// here the whole Chapter 3 encoder is frozen unless this says otherwise).
   public var trainsEncoder = false
+  /// Whether the image loss trains the decoder too, through the condition (upstream:
+  /// yes). When false the condition reads the decoder's states as they are, and only
+  /// the text loss shapes them.
+  public var imageLossTrainsDecoder = true
 
   public init(vocabularySize: Int) {
     language = LanguageModelConfiguration(vocabularySize: vocabularySize)
@@ -277,7 +281,8 @@ public final class MMInterleaved: Layer {
   ) -> (loss: Tensor, conditioned: Int) {
     let picked = conditionedImages(batch.sequences)
     guard !picked.isEmpty else { return (Tensor.zeros([]), 0) }
-    let conditions = self.conditions(states, batch.sequences, picked)  // [n, S, C]
+    let context = configuration.imageLossTrainsDecoder ? states : states.detached()
+    let conditions = self.conditions(context, batch.sequences, picked)  // [n, S, C]
     let previous = previousImageMaps(batch.sequences, images, picked)
     let clean = pickRows(batch.images, picked.map(\.index), shape: [picked.count])
     let mse = diffusion.loss(

@@ -113,3 +113,26 @@ extension BPETokenizer {
     return BPETokenizer(merges: pairs)
   }
 }
+
+extension BPETokenizer {
+  /// The files Chapter 6 saves its tokenizer to, full run and quick run.
+  public static let savedByChapter6 = (
+    full: "Checkpoints/ch06-tokenizer.txt", quick: "Checkpoints/ch06-tokenizer-quick.txt")
+
+  /// The tokenizer Chapter 6 saved: in a full run its full run's if there is one (its
+  /// quick one otherwise, which `make demo` leaves: the world's words are merged in full
+  /// by either), in a quick run the quick one. A missing file throws an error that says
+  /// how to make it.
+  public static func savedByChapter6(full: Bool) throws -> (BPETokenizer, path: String) {
+    let (fullPath, quickPath) = savedByChapter6
+    let path = full && access(fullPath, F_OK) == 0 ? fullPath : quickPath
+    do {
+      return (try load(from: path), path)
+    } catch {
+      throw TokenizerFileError(
+        path: path,
+        reason: "\(error); Chapter 6 writes it: swift run -c release Chapter06 "
+          + "(about 20 seconds)")
+    }
+  }
+}

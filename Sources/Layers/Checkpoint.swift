@@ -224,11 +224,15 @@ public enum SafeTensors {
   }
 
   /// Where the eight digits of the header entry `"mmi.crc32":"<checksum>"` sit in a
-  /// file's bytes; nil if the entry is not near the start (the metadata comes first).
+  /// file's bytes; nil if the header has no such entry. (The metadata comes first, but
+  /// long values, such as a curriculum's records, may sort before the entry.)
   static func checksumDigits(in bytes: [UInt8], checksum: String) -> Range<Int>? {
     let entry = Array("\"\(checksumKey)\":\"\(checksum)\"".utf8)
     guard checksum.utf8.count == 8, bytes.count >= 8 + entry.count else { return nil }
-    let last = min(bytes.count - entry.count, 8 + 4096)
+    let headerSize = bytes[0..<8].reversed().reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+    let headerEnd = 8 + Int(min(headerSize, UInt64(bytes.count - 8)))
+    let last = min(bytes.count - entry.count, headerEnd - entry.count)
+    guard last >= 8 else { return nil }
     let start = (8...last).first { bytes[$0..<($0 + entry.count)].elementsEqual(entry) }
     return start.map { ($0 + entry.count - 9)..<($0 + entry.count - 1) }
   }

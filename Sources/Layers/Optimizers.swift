@@ -219,24 +219,31 @@ public struct LearningRateSchedule: Sendable {
   public let base: Float, minimum: Float
   public let warmupSteps: Int, totalSteps: Int
   public let shape: Shape
+  /// Steps at which the schedule starts again, warm-up included ("warm restarts"):
+  /// each stage of a curriculum gets a whole cycle of its own. Empty: one cycle.
+  public let restarts: [Int]
 
   public init(
     base: Float, warmupSteps: Int = 0, totalSteps: Int, shape: Shape = .cosine,
-    minimum: Float = 0
+    minimum: Float = 0, restarts: [Int] = []
   ) {
     self.base = base
     self.minimum = minimum
     self.warmupSteps = warmupSteps
     self.totalSteps = totalSteps
     self.shape = shape
+    self.restarts = restarts.filter { $0 > 0 && $0 < totalSteps }.sorted()
   }
 
   // MARK: book:schedule
   /// The rate for step `step` (0-based).
   public func callAsFunction(_ step: Int) -> Float {
-    if step < warmupSteps { return base * Float(step + 1) / Float(warmupSteps) }
-    guard shape == .cosine, totalSteps > warmupSteps else { return base }
-    let progress = min(Float(step - warmupSteps) / Float(totalSteps - warmupSteps), 1)
+    let start = restarts.last { $0 <= step } ?? 0
+    let end = restarts.first { $0 > step } ?? totalSteps
+    let (inCycle, cycle) = (step - start, end - start)
+    if inCycle < warmupSteps { return base * Float(inCycle + 1) / Float(warmupSteps) }
+    guard shape == .cosine, cycle > warmupSteps else { return base }
+    let progress = min(Float(inCycle - warmupSteps) / Float(cycle - warmupSteps), 1)
     return minimum + (base - minimum) * 0.5 * (1 + cosf(Float.pi * progress))
   }
   // MARK: end

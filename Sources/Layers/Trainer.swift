@@ -34,6 +34,30 @@ extension ParameterGroup {
     ]
     return groups.filter { !$0.parameters.isEmpty }
   }
+
+  /// `groups` with the parameters whose names start with a prefix of `scales` moved
+  /// into groups of their own, their rate multiplied by its scale (the first matching
+  /// prefix counts): a part of a model that must learn faster than the rest.
+  public static func scaling(
+    _ groups: [ParameterGroup], _ scales: [(prefix: String, scale: Float)]
+  ) -> [ParameterGroup] {
+    guard !scales.isEmpty else { return groups }
+    return groups.flatMap { group in
+      let rule = { (name: String) -> Int? in
+        scales.firstIndex { name.hasPrefix($0.prefix) }
+      }
+      var split = [ParameterGroup(
+        group.parameters.filter { rule($0.name) == nil },
+        learningRateScale: group.learningRateScale, weightDecay: group.weightDecay)]
+      for (index, (_, scale)) in scales.enumerated() {
+        split.append(ParameterGroup(
+          group.parameters.filter { rule($0.name) == index },
+          learningRateScale: group.learningRateScale * scale,
+          weightDecay: group.weightDecay))
+      }
+      return split.filter { !$0.parameters.isEmpty }
+    }
+  }
 }
 // MARK: end
 
@@ -57,6 +81,10 @@ public struct TrainingConfiguration: Sendable {
   public var checkpointEvery: Int = 0
   /// The progress bar's label (the bar is drawn only on a terminal).
   public var label = "training"
+  /// Parameters (by name prefix) that learn at a multiple of the rate.
+  public var learningRateScales: [(prefix: String, scale: Float)] = []
+  /// Steps where the schedule starts a new cycle (warm-up, then cosine decay).
+  public var restarts: [Int] = []
 
   public init(
     steps: Int, learningRate: Float = 1e-3, warmupSteps: Int = 0,
@@ -90,6 +118,10 @@ public final class Trainer {
   /// What a caller keeps in every checkpoint besides the trainer's own state (its own
   /// records of the run), asked for at each save; `resume` returns it.
   public var checkpointMetadata: () -> [String: String] = { [:] }
+  /// Called with the step's number after its gradients are computed and before they
+  /// are clipped and applied: a caller may clear some (`zeroGrad`) to hold those
+  /// parameters still for this step.
+  public var beforeUpdate: ((_ step: Int) -> Void)? = nil
 
   /// Trains `model`'s parameters, except those whose names `frozen` picks.
   public convenience init(
@@ -110,11 +142,14 @@ public final class Trainer {
     frozenParameters = frozen
     self.configuration = configuration
     optimizer = AdamW(
-      ParameterGroup.byRule(parameters, weightDecay: configuration.weightDecay),
+      ParameterGroup.scaling(
+        ParameterGroup.byRule(parameters, weightDecay: configuration.weightDecay),
+        configuration.learningRateScales),
       beta2: configuration.beta2)
     schedule = LearningRateSchedule(
       base: configuration.learningRate, warmupSteps: configuration.warmupSteps,
-      totalSteps: configuration.steps, minimum: configuration.minimumLearningRate)
+      totalSteps: configuration.steps, minimum: configuration.minimumLearningRate,
+      restarts: configuration.restarts)
     average = configuration.averageDecay.map {
       WeightAverage(parameters.map(\.tensor), decay: $0)
     }
@@ -155,6 +190,7 @@ public final class Trainer {
   /// One step on `loss`; returns its value.
   func takeStep(_ loss: Tensor) -> Float {
     loss.backward()
+    beforeUpdate?(step)
     if let clipNorm = configuration.clipNorm {
       clipGradientNorm(parameters.map(\.tensor), maxNorm: clipNorm)
     }

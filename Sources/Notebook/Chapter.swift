@@ -24,6 +24,12 @@ public struct ChapterOptions: ParsableArguments {
   @Option(help: "Folder the chapter writes its figures to.")
   public var figures: String = "Figures"
 
+  @Flag(
+    help: ArgumentHelp(
+      "Continue an interrupted run from its checkpoint (chapters that train for "
+        + "long; the others ignore it)."))
+  public var resume = false
+
   public init() {}
 
   public mutating func validate() throws {

@@ -20,3 +20,12 @@ public func writeToStandardError(_ text: String) {
 public func environment(_ name: String) -> String? {
   getenv(name).map { String(cString: $0) }
 }
+
+/// The process's peak resident memory so far (VmHWM), in MB; NaN without /proc.
+public func peakResidentMegabytes() -> Double {
+  guard let bytes = try? readFileBytes("/proc/self/status") else { return .nan }
+  let line = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+    .first { $0.hasPrefix("VmHWM:") }
+  let kilobytes = line?.split(separator: " ").dropFirst().first.flatMap { Double($0) }
+  return (kilobytes ?? .nan) / 1024
+}

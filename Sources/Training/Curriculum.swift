@@ -8,11 +8,17 @@ public struct CurriculumStage: Sendable {
   public var steps: Int
   /// Tasks with their weights: a step's task is drawn with probability weight / total.
   public var mix: [(task: TrainingTask, weight: Int)]
+  /// Parameters (by name prefix) held still during this stage.
+  public var frozen: [String]
 
-  public init(_ name: String, steps: Int, mix: [(task: TrainingTask, weight: Int)]) {
+  public init(
+    _ name: String, steps: Int, mix: [(task: TrainingTask, weight: Int)],
+    frozen: [String] = []
+  ) {
     self.name = name
     self.steps = steps
     self.mix = mix
+    self.frozen = frozen
   }
 }
 
@@ -61,6 +67,11 @@ public struct Curriculum: Sendable {
 
   public var totalSteps: Int { stages.reduce(0) { $0 + $1.steps } }
 
+  /// The first step of each stage (0 for the first).
+  public var stageStarts: [Int] {
+    stages.dropLast().reduce(into: [0]) { $0.append($0.last! + $1.steps) }
+  }
+
   /// The stage step `step` (0-based, over the whole run) belongs to, and its step
   /// within that stage. Steps past the end belong to the last stage.
   public func stage(at step: Int) -> (index: Int, step: Int) {
@@ -95,6 +106,7 @@ public struct Curriculum: Sendable {
     return mix[mix.count - 1].task  // not reached: the tickets cover the weights
   }
 
+  // MARK: book:curriculum-batch
   /// Step `step`'s task and batch: its task's number of documents, drawn fresh from the
   /// world and packed by `packer`.
   public func batch(
@@ -107,4 +119,5 @@ public struct Curriculum: Sendable {
     }
     return (task, batch)
   }
+  // MARK: end
 }

@@ -23,6 +23,9 @@ public final class CurriculumTrainer {
   public let digits: Digits?
   public let trainer: Trainer
   public private(set) var records: [StepRecord] = []
+  /// The caller's own records of the run (probes along the way), kept in the
+  /// checkpoints with the rest and restored by `resume`.
+  public var notes: [String: String] = [:]
 
   /// `configuration`'s step count is replaced by the curriculum's.
   public init(
@@ -41,8 +44,18 @@ public final class CurriculumTrainer {
     settings.steps = curriculum.totalSteps
     let trainsEncoder = model.configuration.trainsEncoder
     trainer = Trainer(model, settings) { !trainsEncoder && $0.hasPrefix("encoder.") }
+    let parameters = model.namedParameters
+    trainer.beforeUpdate = { [curriculum] step in
+      let frozen = curriculum.stages[curriculum.stage(at: step).index].frozen
+      guard !frozen.isEmpty else { return }
+      for (name, tensor) in parameters where frozen.contains(where: name.hasPrefix) {
+        tensor.zeroGrad()
+      }
+    }
     trainer.checkpointMetadata = { [unowned self] in
-      ["curriculum.records": Self.encode(records)]
+      notes.reduce(into: ["curriculum.records": Self.encode(records)]) {
+        $0["notes." + $1.key] = $1.value
+      }
     }
   }
 
@@ -61,6 +74,7 @@ public final class CurriculumTrainer {
     }
   }
 
+  // MARK: book:curriculum-loss
   /// Step `step`'s loss, with its record kept.
   func loss(at step: Int) throws -> Tensor {
     let (task, batch) = try curriculum.batch(at: step, packer: packer, digits: digits)
@@ -71,6 +85,7 @@ public final class CurriculumTrainer {
       StepRecord(step: step, task: task, text: loss.text.item, image: loss.image.item))
     return loss.total
   }
+  // MARK: end
 
   /// Saves the model, the optimiser, the step and the records (atomically).
   public func save(to path: String) throws { try trainer.save(to: path) }
@@ -79,6 +94,10 @@ public final class CurriculumTrainer {
   public func resume(from path: String) throws {
     let metadata = try trainer.resume(from: path)
     records = try Self.decode(metadata["curriculum.records"] ?? "", path: path)
+    notes = [:]
+    for (key, value) in metadata where key.hasPrefix("notes.") {
+      notes[String(key.dropFirst("notes.".count))] = value
+    }
   }
 
   /// "task:textBits:imageBits" per step, comma-separated (bit patterns: exact).

@@ -9,15 +9,35 @@ public struct HeldOutQuestion: Sendable {
   public let question: String, answer: String
   public var kind: QuestionKind { QuestionKind(question) }
 
+  /// `count` questions of each of `kinds`, one per fresh scene, drawn as training
+  /// draws them (scenes whose drawn question is of another kind, or of a kind already
+  /// complete, are passed over).
+  public static func draw(
+    perKind count: Int, of kinds: [QuestionKind], seed: UInt64
+  ) -> [HeldOutQuestion] {
+    var generator = SeededGenerator(seed: seed)
+    var drawn: [HeldOutQuestion] = []
+    var wanted = Dictionary(uniqueKeysWithValues: kinds.map { ($0, count) })
+    while wanted.values.contains(where: { $0 > 0 }) {
+      let question = next(using: &generator)
+      guard let left = wanted[question.kind], left > 0 else { continue }
+      wanted[question.kind] = left - 1
+      drawn.append(question)
+    }
+    return drawn
+  }
+
+  static func next(using generator: inout SeededGenerator) -> HeldOutQuestion {
+    let scene = Scene.random(using: &generator)
+    let pairs = scene.questionsAndAnswers()
+    let (question, answer) = pairs[generator.nextInt(below: pairs.count)]
+    return HeldOutQuestion(scene: scene, question: question, answer: answer)
+  }
+
   /// `count` questions, one per fresh scene, drawn as training draws them.
   public static func draw(_ count: Int, seed: UInt64) -> [HeldOutQuestion] {
     var generator = SeededGenerator(seed: seed)
-    return (0..<count).map { _ in
-      let scene = Scene.random(using: &generator)
-      let pairs = scene.questionsAndAnswers()
-      let (question, answer) = pairs[generator.nextInt(below: pairs.count)]
-      return HeldOutQuestion(scene: scene, question: question, answer: answer)
-    }
+    return (0..<count).map { _ in next(using: &generator) }
   }
 }
 
@@ -68,13 +88,9 @@ extension MMInterleaved {
   public func answers(
     _ questions: [HeldOutQuestion], packer: DocumentPacker, maxTokens: Int = 8
   ) throws -> [String] {
-    try questions.map { question in
-      let prompt = packer.tokenizer.encode("question: \(question.question) answer:")
-      let image = question.scene.render().tensor  // [3, H, W]
-      let written = try continueText(
-        [.image, .text(prompt)], images: image.reshaped([1] + image.shape),
-        maxTokens: maxTokens, special: packer.special)
-      return packer.tokenizer.decode(written)
-    }
+    try continuations(
+      questions.map { imageTensor($0.scene) },
+      prompts: questions.map { "question: \($0.question) answer:" }, packer: packer,
+      maxTokens: maxTokens)
   }
 }

@@ -60,6 +60,7 @@ public struct TrainingDataError: Error, CustomStringConvertible {
 }
 
 extension TrainingTask {
+  // MARK: book:training-task-document
   /// One document of this task. `digits` is needed by `.digits` only (the other tasks
   /// draw scenes of the world).
   public func document(
@@ -108,4 +109,5 @@ extension TrainingTask {
       return digits.countingStory(using: &generator)
     }
   }
+  // MARK: end
 }

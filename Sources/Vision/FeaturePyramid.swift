@@ -15,7 +15,8 @@ public final class FeaturePyramid: Layer {
   public var stem16: Conv2d, stem16Refine: Conv2d, stem8: Conv2d, stem4: Conv2d
   public var stemNorm16: GroupNorm, stemNorm8: GroupNorm, stemNorm4: GroupNorm
   public var fuse16: Conv2d, fuse8: Conv2d, fuse4: Conv2d
-  let channels: Int
+  /// Channels of every map.
+  public let channels: Int
 
   public init(
     vitWidth: Int = 64, channels: Int = 64, using generator: inout SeededGenerator
@@ -88,6 +89,15 @@ extension ImageEncoder {
   public static let savedByChapter3 = SavedModel(
     chapter: 3, name: "the encoder", fullPath: "Checkpoints/ch03-encoder.safetensors",
     quickPath: "Checkpoints/ch03-encoder-quick.safetensors", quickTime: "~20 s",
+    fullTime: "~5 min")
+
+  /// The segmentation head Chapter 3 trains beside the encoder (a 1×1 convolution from
+  /// the 16² level, 64 channels, to the world's classes): a reader of images for
+  /// Chapter 9's evaluations.
+  public static let segmentationHeadSavedByChapter3 = SavedModel(
+    chapter: 3, name: "the segmentation head",
+    fullPath: "Checkpoints/ch03-segmentation.safetensors",
+    quickPath: "Checkpoints/ch03-segmentation-quick.safetensors", quickTime: "~20 s",
     fullTime: "~5 min")
 
   /// The encoder Chapter 3 saved (its full run's if `full` and there is one), loaded.

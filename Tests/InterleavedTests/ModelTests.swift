@@ -72,6 +72,22 @@ struct ModelTests {
     #expect(Swift.abs(loss.total.item - expected) < 1e-5 * expected)
   }
 
+  @Test func theImageLossCanBeKeptFromTheDecoder() throws {
+    let batch = try TinyModel.batch()
+    for trains in [true, false] {
+      var configuration = TinyModel.configuration
+      configuration.imageLossTrainsDecoder = trains
+      var g = SeededGenerator(seed: 2)
+      let model = MMInterleaved(configuration, using: &g)
+      model.loss(batch, using: &g).image.backward()
+      let decoderGradient = model.language.namedParameters.contains {
+        $0.tensor.gradValues?.contains { $0 != 0 } ?? false
+      }
+      #expect(decoderGradient == trains)
+      #expect(model.conditionResampler.latents.gradValues != nil)
+    }
+  }
+
   /// Every part of the model receives a gradient, and it is the right one: two values
   /// of one or more tensors of each part, against central differences, on the joint
   /// loss with the gates open and the encoder trainable. Float32 rounding of a loss

@@ -47,6 +47,23 @@ struct CheckpointTests {
     #expect(metadata == ["k": "v\"q"])
   }
 
+  @Test func longMetadataBeforeTheChecksumStillSeals() throws {
+    // A 100 KB value whose key sorts before the checksum's pushes the checksum entry
+    // deep into the header; the file must still be written, read and checked.
+    let path = temporaryPath("long-metadata.safetensors")
+    defer { unlink(path) }
+    let records = String(repeating: "caption:1065353216:0,", count: 5000)
+    try SafeTensors.write(
+      [("x", Tensor([1, 2, 3]))], metadata: ["curriculum.records": records], to: path)
+    let (tensors, metadata) = try SafeTensors.read(from: path, requiresChecksum: true)
+    #expect(tensors["x"]?.data == [1, 2, 3] && metadata["curriculum.records"] == records)
+    var bytes = try readFileBytes(path)
+    bytes[bytes.count - 1] ^= 0x01  // a flipped bit in the last weight
+    #expect(throws: CheckpointError.checksumMismatch(path: "x")) {
+      _ = try SafeTensors.decode(bytes, path: "x", requiresChecksum: true)
+    }
+  }
+
   @Test func saveThenLoadGivesIdenticalOutputs() throws {
     let path = temporaryPath("roundtrip.safetensors")
     defer { unlink(path) }

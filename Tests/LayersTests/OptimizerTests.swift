@@ -95,6 +95,22 @@ struct OptimizerTests {
       shape: .constant)
     #expect(constant(1) == 0.3 && constant(7) == 0.3)
   }
+
+  @Test func restartsBeginANewCycle() {
+    // Two cycles of 50 steps: each warms up over 10, then decays to 0.1 at its end.
+    let schedule = LearningRateSchedule(
+      base: 1, warmupSteps: 10, totalSteps: 100, minimum: 0.1, restarts: [50])
+    let single = LearningRateSchedule(
+      base: 1, warmupSteps: 10, totalSteps: 50, minimum: 0.1)
+    for step in 0..<50 {
+      #expect(schedule(step) == single(step))
+      #expect(schedule(50 + step) == single(step), "step \(50 + step)")
+    }
+    // Restarts outside the run are ignored.
+    let outside = LearningRateSchedule(
+      base: 1, warmupSteps: 10, totalSteps: 50, minimum: 0.1, restarts: [0, 50, 70])
+    #expect((0..<50).allSatisfy { outside($0) == single($0) })
+  }
 }
 
 @Suite("Weight averaging")

@@ -43,6 +43,22 @@ struct TrainerTests {
     #expect(groups.map(\.parameters.count).reduce(0, +) == 7)
   }
 
+  @Test func scaledPrefixesLearnAtTheirOwnRate() {
+    let groups = ParameterGroup.scaling(
+      ParameterGroup.byRule(RuleModel().namedParameters, weightDecay: 0.05),
+      [("output.", 10), ("samplingOffsets.", 2), ("output.bias", 99)])
+    func group(of name: String) -> ParameterGroup {
+      groups.first { $0.parameters.contains { $0.name == name } }!
+    }
+    #expect(group(of: "output.weight").learningRateScale == 10)
+    #expect(group(of: "output.weight").weightDecay == 0.05)
+    #expect(group(of: "output.bias").learningRateScale == 10)  // the first prefix
+    #expect(group(of: "output.bias").weightDecay == 0)
+    #expect(group(of: "samplingOffsets.weight").learningRateScale == 0.2)
+    #expect(group(of: "norm.weight").learningRateScale == 1)
+    #expect(groups.map(\.parameters.count).reduce(0, +) == 7)
+  }
+
   /// The loss of step k: a batch made from k alone.
   static func loss(_ model: TinyModel, step: Int) -> Tensor {
     var g = SeededGenerator(seed: 1000 + UInt64(step))

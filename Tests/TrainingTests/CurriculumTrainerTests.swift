@@ -52,12 +52,14 @@ struct CurriculumTrainerTests {
       model: tinyModel(seed: 1), curriculum: tinyCurriculum, packer: packer,
       configuration: settings)
     try first.run(until: 2)
+    first.notes["watch"] = "after step 2"
     try first.save(to: path)
     let resumed = try CurriculumTrainer(
       model: tinyModel(seed: 99), curriculum: tinyCurriculum, packer: packer,
       configuration: settings)
     try resumed.resume(from: path)
     #expect(resumed.step == 2 && resumed.records == Array(run.records.prefix(2)))
+    #expect(resumed.notes == ["watch": "after step 2"])
     try resumed.run()
     let sameWeights = parameterBits(resumed.model) == parameterBits(straight)
     #expect(sameWeights)
@@ -88,6 +90,34 @@ struct CurriculumTrainerTests {
     // Reading steps train text only; drawing steps also draw.
     #expect(run.records.prefix(2).allSatisfy { $0.text > 0 && $0.image == 0 })
     #expect(run.records[2].image > 0)
+  }
+
+  @Test func aStageHoldsItsFrozenPartsStill() throws {
+    var stages = tinyCurriculum.stages
+    stages[1].frozen = ["conditionProjection.", "conditionResampler."]
+    let curriculum = Curriculum(
+      stages: stages, seed: 11, documentsPerBatch: tinyCurriculum.documentsPerBatch)
+    let model = tinyModel(seed: 9)
+    let before = model.namedParameters.map { ($0.name, $0.tensor.data) }
+    let run = try CurriculumTrainer(
+      model: model, curriculum: curriculum, packer: packer, configuration: settings)
+    try run.run()
+    #expect(run.records.suffix(2).allSatisfy { $0.image > 0 })  // the draw stage drew
+    let moved = Set(
+      zip(before, model.namedParameters).filter { $0.0.1 != $0.1.tensor.data }
+        .map(\.1.name))
+    #expect(!moved.contains { $0.hasPrefix("conditionProjection.") })
+    #expect(!moved.contains { $0.hasPrefix("conditionResampler.") })
+    #expect(moved.contains { $0.hasPrefix("unet.") })
+    // Without the freeze the same run moves them.
+    let free = tinyModel(seed: 9)
+    try CurriculumTrainer(
+      model: free, curriculum: tinyCurriculum, packer: packer, configuration: settings
+    ).run()
+    let freeMoved = zip(before, free.namedParameters).filter {
+      $0.0.1 != $0.1.tensor.data
+    }
+    #expect(freeMoved.contains { $0.1.name.hasPrefix("conditionResampler.") })
   }
 
   @Test func progressLinesNameStageTasksAndSpeed() throws {

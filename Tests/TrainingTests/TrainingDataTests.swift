@@ -163,7 +163,7 @@ struct CurriculumTests {
         CurriculumStage("read", steps: 100, mix: [(.caption, 1), (.question, 3)]),
         CurriculumStage("draw", steps: 50, mix: [(.segmentationToImage, 1)]),
       ], seed: 7)
-    #expect(curriculum.totalSteps == 150)
+    #expect(curriculum.totalSteps == 150 && curriculum.stageStarts == [0, 100])
     #expect(curriculum.stage(at: 0) == (0, 0) && curriculum.stage(at: 99) == (0, 99))
     #expect(curriculum.stage(at: 100) == (1, 0) && curriculum.stage(at: 170) == (1, 70))
     let first = (0..<100).map(curriculum.task(at:))

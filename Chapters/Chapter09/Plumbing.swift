@@ -1,0 +1,142 @@
+// Chapter 9's plumbing: what the run watches along the way, kept in its checkpoints,
+// and the evaluations' bookkeeping. The book does not print this file; the page shows
+// what it measures.
+import Autograd
+import Datasets
+import Interleaved
+import Language
+import Layers
+import Notebook
+import Training
+
+/// What the chapter watches every so often while the model trains: the decoder gates
+/// tanh(α), the share of attention MMFS gives its null slots, and the condition
+/// difference of two prompts that differ in one colour word.
+struct Watch {
+  var steps: [Int] = []
+  var gates: [[Float]] = []
+  var nullMass: [[Float]] = []
+  var conditionDifference: [Float] = []
+
+  /// One reading of `model` after step `step`.
+  mutating func read(
+    _ model: MMInterleaved, after step: Int, probe: InterleavedBatch,
+    prompts: ([Int], [Int]), special: SpecialTokens
+  ) throws {
+    steps.append(step)
+    gates.append(model.gateOpenings)
+    nullMass.append(model.nullSlotMass(probe))
+    conditionDifference.append(
+      try model.conditionDifference(prompts.0, prompts.1, special: special))
+  }
+
+  /// The readings as one line of text per step (bit patterns: a resumed run redraws
+  /// the same figures), for the checkpoint's notes.
+  var encoded: String {
+    steps.indices.map { i in
+      ([Float(steps[i])] + gates[i] + nullMass[i] + [conditionDifference[i]])
+        .map { String($0.bitPattern) }.joined(separator: " ")
+    }.joined(separator: ",")
+  }
+
+  init() {}
+
+  /// Readings saved by `encoded`, for `sites` Synchronizers.
+  init(encoded text: String, sites: Int) {
+    for line in text.split(separator: ",") {
+      let values = line.split(separator: " ").compactMap { UInt32($0) }
+        .map(Float.init(bitPattern:))
+      guard values.count == 2 + 2 * sites else { continue }
+      steps.append(Int(values[0]))
+      gates.append(Array(values[1...sites]))
+      nullMass.append(Array(values[(1 + sites)...(2 * sites)]))
+      conditionDifference.append(values[1 + 2 * sites])
+    }
+  }
+}
+
+/// Each task's losses, averaged over windows of `window` of its own steps, against the
+/// step: text tasks' text loss, drawing tasks' image loss.
+func taskCurves(_ records: [StepRecord], window: Int)
+  -> [(TrainingTask, [(x: Double, y: Double)])]
+{
+  TrainingTask.allCases.compactMap { task in
+    let mine = records.filter { $0.task == task }
+    guard mine.count >= window else { return nil }
+    let points = stride(from: 0, to: mine.count - window + 1, by: window).map { start in
+      let slice = mine[start..<(start + window)]
+      let loss = slice.reduce(0) { $0 + Double(task.drawsImages ? $1.image : $1.text) }
+      return (x: Double(slice.last!.step + 1), y: loss / Double(window))
+    }
+    return (task, points)
+  }
+}
+
+/// A share as a percentage with one decimal: "41.7 %".
+func percent(_ share: Double) -> String {
+  share.isNaN ? "–" : "\(rounded: share * 100, digits: 3) %"
+}
+
+/// Images [B, 3, H, W] as pixel lists [H, W, 3] each, as `Canvas.imageSheet` takes
+/// them.
+func pictures(_ images: Tensor) -> [[Float]] {
+  let (n, plane) = (images.shape[0], images.shape[2] * images.shape[3])
+  return (0..<n).map { i in
+    (0..<(3 * plane)).map { k in images.data[i * 3 * plane + (k % 3) * plane + k / 3] }
+  }
+}
+
+/// The value that occurs most often (the first of them, on a tie).
+func mostFrequent<T: Hashable>(_ values: [T]) -> T {
+  var counts: [T: Int] = [:]
+  for value in values { counts[value, default: 0] += 1 }
+  return values.max { counts[$0]! < counts[$1]! }!
+}
+
+/// Chapter 2's classifier's reading of drawn digits ([B, 3, 32, 32] in [0, 1]): the
+/// channels averaged to grey and halved to the 16² it reads.
+func readDigitsOf(_ images: Tensor, judge: DigitCNN) -> [Int] {
+  withoutGradient {
+    let (b, side) = (images.shape[0], images.shape[2])
+    let grey = images.mean(axis: 1).reshaped([b, 1, side, side])  // [B, 1, 32, 32]
+    return judge.scores(averagePool(grey, factor: 2)).argmaxLastAxis()  // [B]
+  }
+}
+
+/// A duration in whole minutes and seconds: "12 min 5 s".
+func minutes(_ seconds: Double) -> String {
+  let whole = Int(seconds.rounded())
+  return whole >= 60 ? "\(whole / 60) min \(whole % 60) s" : "\(whole) s"
+}
+
+/// The parts of MMI-Tiny that make the U-Net's condition from the decoder's states.
+let conditionPath = ["conditionProjection.", "conditionResampler.", "nullCondition"]
+
+/// A side run: the model saved at `path`, trained `steps` more steps on `mix` (with
+/// `frozen` held still), and the condition difference of `prompts` read before and
+/// every `every` steps. The main run is not touched.
+func conditionTrace(
+  from path: String, configuration: InterleavedConfiguration, packer: DocumentPacker,
+  mix: [(task: TrainingTask, weight: Int)], frozen: [String], steps: Int, every: Int,
+  prompts: ([Int], [Int]), seed: UInt64
+) throws -> [(step: Int, difference: Float)] {
+  var generator = SeededGenerator(seed: seed)
+  let model = MMInterleaved(configuration, using: &generator)
+  _ = try model.load(from: path)
+  let curriculum = Curriculum(
+    stages: [CurriculumStage("trial", steps: steps, mix: mix, frozen: frozen)],
+    seed: seed)
+  let settings = TrainingConfiguration(
+    steps: steps, learningRate: 1e-3, warmupSteps: min(100, steps / 4),
+    minimumLearningRate: 1e-4)
+  let run = try CurriculumTrainer(
+    model: model, curriculum: curriculum, packer: packer, configuration: settings)
+  let read = {
+    try model.conditionDifference(prompts.0, prompts.1, special: packer.special)
+  }
+  var trace = [(step: 0, difference: try read())]
+  try run.run { step in
+    if (step + 1) % every == 0 { trace.append((step + 1, try read())) }
+  }
+  return trace
+}
