@@ -17,12 +17,7 @@ extension MMInterleaved {
       documents.count == images.count && !documents.isEmpty, "drawLastImages",
       "one list of earlier images per document, got \(images.count) for "
         + "\(documents.count) documents")
-    let length = documents.map { document in
-      document.items.reduce(2) { total, item in
-        if case .text(let ids) = item { return total + ids.count }
-        return total + 1 + c.visualTokens
-      }
-    }.max()!
+    let length = documents.map { $0.tokenCount(slotsPerImage: c.visualTokens) }.max()!
     let sequences = try documents.map { document in
       try PackedSequence.pack(
         [document], slotsPerImage: c.visualTokens, length: length, special: special)

@@ -26,6 +26,17 @@ public struct SequenceDocument: Sendable, Equatable {
 }
 // MARK: end
 
+extension SequenceDocument {
+  /// The tokens the document takes in a sequence: `<s>`, its texts, `<img>` and
+  /// `slots` slots per image, `</s>`.
+  public func tokenCount(slotsPerImage slots: Int) -> Int {
+    items.reduce(2) { total, item in
+      if case .text(let ids) = item { return total + ids.count }
+      return total + 1 + slots
+    }
+  }
+}
+
 /// The ids of the tokens that give a sequence its structure.
 public struct SpecialTokens: Sendable, Equatable {
   public var padding: Int, beginning: Int, end: Int, beginImage: Int, imageSlot: Int

@@ -32,10 +32,7 @@ public struct DocumentPacker: Sendable {
   /// The tokens `document` takes in a sequence: `<s>`, its texts, `<img>` and K slots
   /// per image, `</s>`.
   public func tokenCount(_ document: SequenceDocument) -> Int {
-    document.items.reduce(2) { total, item in
-      if case .text(let ids) = item { return total + ids.count }
-      return total + 1 + slotsPerImage
-    }
+    document.tokenCount(slotsPerImage: slotsPerImage)
   }
 
   /// A batch of `count` documents drawn from `next` in turn, packed in order: a

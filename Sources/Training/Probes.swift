@@ -25,10 +25,7 @@ extension MMInterleaved {
       // Packing ends the document with </s>; the position before it is the last
       // token, and causal attention keeps it from seeing the </s>.
       let document = SequenceDocument(items + (written.isEmpty ? [] : [.text(written)]))
-      let length = document.items.reduce(2) { total, item in
-        if case .text(let ids) = item { return total + ids.count }
-        return total + 1 + slots
-      }
+      let length = document.tokenCount(slotsPerImage: slots)
       let sequence = try PackedSequence.pack(
         [document], slotsPerImage: slots, length: length, special: special)
       let next = withoutGradient { () -> Int in

@@ -67,18 +67,28 @@ public func mainObject(_ classes: [Int], side: Int = Scene.size, minimumPixels: 
   let top = counts.indices.max { counts[$0] < counts[$1] }!
   guard counts[top] >= minimumPixels, let (shape, color) = SegmentationClass.decode(top)
   else { return nil }
-  var (x, y) = (0, 0)
-  for (p, id) in classes.enumerated() where id == top {
-    (x, y) = (x + p % side, y + p / side)
-  }
-  // An object centred on cell (c, r) has its centre at pixel (4c + 2, 4r + 2).
-  let cell = { (sum: Int) in
-    let centre = Double(sum) / Double(counts[top])
-    let nearest = Int(((centre - 1.5) / 4).rounded())
+  let centre = pixelCentre(of: top, in: classes, side: side)!
+  // An object centred on cell (c, r) has its centre at (4c + 2, 4r + 2).
+  let cell = { (coordinate: Double) in
+    let nearest = Int(((coordinate - 2) / 4).rounded())
     return min(max(nearest, SceneObject.cells.lowerBound), SceneObject.cells.upperBound)
   }
   return ReadObject(
-    shape: shape, color: color, column: cell(x), row: cell(y), pixels: counts[top])
+    shape: shape, color: color, column: cell(centre.x), row: cell(centre.y),
+    pixels: counts[top])
+}
+
+/// The centre of the pixels of class `id` in a class map (a pixel's centre is at
+/// (x + 0.5, y + 0.5), as `SceneObject.covers` has it); nil if there are none.
+func pixelCentre(of id: Int, in classes: [Int], side: Int = Scene.size)
+  -> (x: Double, y: Double)?
+{
+  var (x, y, count) = (0, 0, 0)
+  for (p, c) in classes.enumerated() where c == id {
+    (x, y, count) = (x + p % side, y + p / side, count + 1)
+  }
+  guard count > 0 else { return nil }
+  return (Double(x) / Double(count) + 0.5, Double(y) / Double(count) + 0.5)
 }
 
 /// Intersection over union of the object pixels (any class) of two class maps: how

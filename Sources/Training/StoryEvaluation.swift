@@ -28,12 +28,12 @@ public struct HeldOutStoryStep: Sendable {
     case .moves(let index, _, _):
       let (old, new) = (before.objects[index], after.objects[index])
       let id = SegmentationClass.id(of: new)
-      let pixels = classes.indices.filter { classes[$0] == id }
-      guard pixels.count >= 6 else { return false }
-      let x = Float(pixels.reduce(0) { $0 + $1 % Scene.size }) / Float(pixels.count) + 0.5
-      let y = Float(pixels.reduce(0) { $0 + $1 / Scene.size }) / Float(pixels.count) + 0.5
+      guard classes.filter({ $0 == id }).count >= 6,
+        let (x, y) = pixelCentre(of: id, in: classes)
+      else { return false }
       let distance = { (o: SceneObject) in
-        (x - o.centre.x) * (x - o.centre.x) + (y - o.centre.y) * (y - o.centre.y)
+        let (dx, dy) = (x - Double(o.centre.x), y - Double(o.centre.y))
+        return dx * dx + dy * dy
       }
       return distance(new) < distance(old)
     case .turns(let index, _):
