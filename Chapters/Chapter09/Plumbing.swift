@@ -7,6 +7,7 @@ import Interleaved
 import Language
 import Layers
 import Notebook
+import Platform
 import Training
 
 /// What the chapter watches every so often while the model trains: the decoder gates
@@ -139,4 +140,87 @@ func conditionTrace(
     if (step + 1) % every == 0 { trace.append((step + 1, try read())) }
   }
   return trace
+}
+
+/// What the run draws every so often while it trains: two scenes from maps, two from
+/// words and two digits, always from the same noise, so that the drawings of one row
+/// differ only in how far the model has trained. Each set of drawings goes to a PNG
+/// file of its own (a reader can open them while the run goes on; a resumed run finds
+/// the earlier ones there).
+struct SampleWatch {
+  let folder: String
+  let documents: [SequenceDocument]
+  let earlierImages: [[Tensor]]
+  /// What each row asks for, as a picture: the map, the true scene, a real digit.
+  let asked: [[Float]]
+  let labels: [String]
+
+  init(folder: String, tokenizer: BPETokenizer, digits: Digits) {
+    self.folder = folder
+    var random = SeededGenerator(seed: 104)
+    let mapScenes = (0..<2).map { _ in Scene.random(using: &random) }
+    let wordScenes = (0..<2).map { _ in Scene.random(objectCount: 1, using: &random) }
+    let digitIndices = [3, 7].map { digit in digits.labels.firstIndex(of: digit)! }
+    let scenePrompt = tokenizer.encode("scene:")
+    documents =
+      mapScenes.map { _ in SequenceDocument([.image, .text(scenePrompt), .image]) }
+      + wordScenes.map {
+        SequenceDocument([.text(tokenizer.encode("draw: " + $0.caption)), .image])
+      }
+      + digitIndices.map {
+        SequenceDocument([.text(tokenizer.encode("the digit \(digits.labels[$0])")),
+                          .image])
+      }
+    earlierImages =
+      mapScenes.map { [$0.segmentationImage().tensor] } + Array(repeating: [], count: 4)
+    asked =
+      mapScenes.map { $0.segmentationImage().pixels }
+      + wordScenes.map { $0.render().pixels } + digitIndices.map { digits.image($0).pixels }
+    labels =
+      ["map", "map"]
+      + wordScenes.map { "\($0.objects[0].color.name) \($0.objects[0].shape.name)" }
+      + digitIndices.map { "digit \(digits.labels[$0])" }
+  }
+
+  func path(after step: Int) -> String {
+    folder + "/step-" + String(repeating: "0", count: max(0, 5 - "\(step)".count))
+      + "\(step).png"
+  }
+
+  /// Draws the samples with `model` as it is after `step` and writes them, side by
+  /// side, to this step's file.
+  func draw(_ model: MMInterleaved, after step: Int, special: SpecialTokens) throws {
+    var random = SeededGenerator(seed: 105)
+    let drawn = try model.drawLastImages(
+      of: documents, images: earlierImages, special: special, using: &random)
+    var strip = Canvas(width: 32 * documents.count, height: 32)
+    for (i, picture) in pictures(drawn).enumerated() {
+      strip.paste(rgb: picture, width: 32, height: 32, x: 32 * i, y: 0, zoom: 1)
+    }
+    try makeFolders(containing: path(after: step))
+    try strip.writePNG(to: path(after: step))
+  }
+
+  /// One row per sample, one column per reading step (the first column: what was
+  /// asked), from the files written so far for `steps`.
+  func sheet(steps: [Int]) throws -> Canvas {
+    let strips = try steps.map { try Canvas.readPNG(from: path(after: $0)) }
+    var images: [[Float]] = []
+    for row in documents.indices {
+      images.append(asked[row])
+      for strip in strips {
+        var picture: [Float] = []
+        for y in 0..<32 {
+          for x in 0..<32 {
+            let c = strip.color(x: 32 * row + x, y: y)
+            picture += [c.red, c.green, c.blue].map { Float($0) / 255 }
+          }
+        }
+        images.append(picture)
+      }
+    }
+    return Canvas.imageSheet(
+      images, width: 32, height: 32, columns: steps.count + 1, zoom: 2,
+      captions: ["asked"] + steps.map { "\($0)" }, rowLabels: labels)
+  }
 }

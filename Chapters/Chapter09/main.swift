@@ -178,6 +178,11 @@ things the losses do not show:
 - the *condition difference*: how different the U-Net's condition is for "draw: a big
   red circle at the top left" and the same with "blue". Near zero, the condition path
   has *collapsed*: the U-Net is told the same whatever the words say.
+
+And every few hundred steps it draws six samples, two scenes from maps, two from
+words and two digits, always from the same noise, into a PNG file of their own in
+`Checkpoints/ch09-samples/`: a reader can open them while the run goes on, and the
+figure at the end of the chapter lines them up.
 */
 let probe = try packer.batch(of: 32) {
   var random = SeededGenerator(seed: 92)
@@ -196,6 +201,10 @@ if chapter.options.resume, let path = settings.checkpointPath {
   try watch.read(model, after: 0, probe: probe, prompts: (redPrompt, bluePrompt),
                  special: packer.special)
 }
+let samples = SampleWatch(
+  folder: "Checkpoints/ch09-samples" + chapter.size(quick: "-quick", full: ""),
+  tokenizer: tokenizer, digits: digits)
+let sampleEvery = chapter.size(quick: 8, full: 500)
 let stagePaths = (1...curriculum.stages.count).map {
   "Checkpoints/ch09-stage\($0)" + chapter.size(quick: "-quick", full: "") + ".safetensors"
 }
@@ -206,6 +215,9 @@ let stagePaths = (1...curriculum.stages.count).map {
 let trainStage = { (index: Int) throws -> MMInterleaved in
   let end = curriculum.stageStarts[index] + curriculum.stages[index].steps
   try run.run(until: end, progress: ProgressReport()) { step in
+    if (step + 1) % sampleEvery == 0 {
+      try samples.draw(model, after: step + 1, special: packer.special)
+    }
     guard (step + 1) % watchEvery == 0 else { return }
     try watch.read(model, after: step + 1, probe: probe,
                    prompts: (redPrompt, bluePrompt), special: packer.special)
@@ -606,6 +618,9 @@ let lossFigure = lossChart(run.records, window: chapter.size(quick: 2, full: 50)
 try lossFigure.save(to: chapter.figurePath("losses"))
 let conditionFigure = conditionChart(watch)
 try conditionFigure.save(to: chapter.figurePath("condition"))
+let sampleFigure = try samples.sheet(
+  steps: Array(stride(from: sampleEvery, through: curriculum.totalSteps, by: sampleEvery)))
+try sampleFigure.writePNG(to: chapter.figurePath("samples"))
 show("condition difference, red vs blue prompt, at the last readings:",
      watch.conditionDifference.suffix(3).map { percent(Double($0)) })
 let seconds = readTime + layoutTime + wordTime
@@ -613,8 +628,10 @@ showTiming("the three stages", seconds: seconds)
 showMeasurement("peak memory", "\(Int(peakResidentMegabytes())) MB")
 if let lossPath = chapter.fullRunFigurePath("losses"),
   let mmfsPath = chapter.fullRunFigurePath("mmfs"),
-  let conditionPath = chapter.fullRunFigurePath("condition")
+  let conditionPath = chapter.fullRunFigurePath("condition"),
+  let samplePath = chapter.fullRunFigurePath("samples")
 {
+  try sampleFigure.writePNG(to: samplePath)
   try lossFigure.save(to: lossPath)
   try watchChart(watch).save(to: mmfsPath)
   try conditionFigure.save(to: conditionPath)
@@ -630,6 +647,9 @@ if let lossPath = chapter.fullRunFigurePath("losses"),
     {width=75%}
 
     ![The condition difference over the full run.](\(conditionPath)){width=75%}
+
+    ![The same six samples drawn every \(sampleEvery) steps of the full run, from \
+    the same noise (first column: what was asked).](\(samplePath)){width=100%}
     """)
 }
 /*:
@@ -638,6 +658,10 @@ by their image loss.](Figures/ch09-losses.png){width=75%}
 
 ![The condition difference during the run: how much the U-Net's condition changes when
 one colour word of the prompt changes.](Figures/ch09-condition.png){width=75%}
+
+![The same six samples drawn every few steps of this run, from the same noise: two
+scenes from maps, two from words, two digits (first column: what was
+asked).](Figures/ch09-samples.png){width=60%}
 
 The full run, as `make demo` runs it:
 
