@@ -175,7 +175,8 @@ struct SampleWatch {
       mapScenes.map { [$0.segmentationImage().tensor] } + Array(repeating: [], count: 4)
     asked =
       mapScenes.map { $0.segmentationImage().pixels }
-      + wordScenes.map { $0.render().pixels } + digitIndices.map { digits.image($0).pixels }
+      + wordScenes.map { $0.render().pixels }
+      + digitIndices.map { digits.image($0).pixels }
     labels =
       ["map", "map"]
       + wordScenes.map { "\($0.objects[0].color.name) \($0.objects[0].shape.name)" }

@@ -619,7 +619,8 @@ try lossFigure.save(to: chapter.figurePath("losses"))
 let conditionFigure = conditionChart(watch)
 try conditionFigure.save(to: chapter.figurePath("condition"))
 let sampleFigure = try samples.sheet(
-  steps: Array(stride(from: sampleEvery, through: curriculum.totalSteps, by: sampleEvery)))
+  steps: Array(
+    stride(from: sampleEvery, through: curriculum.totalSteps, by: sampleEvery)))
 try sampleFigure.writePNG(to: chapter.figurePath("samples"))
 show("condition difference, red vs blue prompt, at the last readings:",
      watch.conditionDifference.suffix(3).map { percent(Double($0)) })
