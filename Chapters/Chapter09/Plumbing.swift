@@ -113,6 +113,13 @@ func minutes(_ seconds: Double) -> String {
 /// The parts of MMI-Tiny that make the U-Net's condition from the decoder's states.
 let conditionPath = ["conditionProjection.", "conditionResampler.", "nullCondition"]
 
+/// The parts of MMI-Tiny that read: the decoder, its Synchronizers, and the visual
+/// resampler that makes the eight visual tokens (the encoder is frozen throughout).
+let readingSide = [
+  "language.", "decoderSynchronizers.", "visualProjection.", "visualResampler.",
+  "beginImageVector",
+]
+
 /// A side run: the model saved at `path`, trained `steps` more steps on `mix` (with
 /// `frozen` held still), and the condition difference of `prompts` read before and
 /// every `every` steps. The main run is not touched.
