@@ -205,8 +205,9 @@ struct SampleWatch {
     for (i, picture) in pictures(drawn).enumerated() {
       strip.paste(rgb: picture, width: 32, height: 32, x: 32 * i, y: 0, zoom: 1)
     }
-    try makeFolders(containing: path(after: step))
-    try strip.writePNG(to: path(after: step))
+    let file = path(after: step)
+    try makeFolders(containing: file)
+    try strip.writePNG(to: file)
   }
 
   /// One row per sample, one column per reading step (the first column: what was
@@ -217,18 +218,30 @@ struct SampleWatch {
     for row in documents.indices {
       images.append(asked[row])
       for strip in strips {
-        var picture: [Float] = []
-        for y in 0..<32 {
-          for x in 0..<32 {
-            let c = strip.color(x: 32 * row + x, y: y)
-            picture += [c.red, c.green, c.blue].map { Float($0) / 255 }
-          }
+        // The row's 32 × 32 square of the strip, as [H, W, 3] values in [0, 1].
+        let bytes = (0..<32).flatMap { y in
+          let start = (y * strip.width + 32 * row) * 3
+          return strip.pixels[start..<(start + 32 * 3)]
         }
-        images.append(picture)
+        images.append(bytes.map { Float($0) / 255 })
       }
     }
     return Canvas.imageSheet(
       images, width: 32, height: 32, columns: steps.count + 1, zoom: 2,
       captions: ["asked"] + steps.map { "\($0)" }, rowLabels: labels)
   }
+}
+
+/// How many images of `task` the run drew in stage `stage` (0-based), as a line for the
+/// page: "4800 (1200 steps of 4)".
+func imagesDrawn(
+  _ task: TrainingTask, inStage stage: Int, of curriculum: Curriculum,
+  records: [StepRecord]
+) -> String {
+  let starts = curriculum.stageStarts + [curriculum.totalSteps]
+  let steps = records.filter {
+    $0.task == task && (starts[stage]..<starts[stage + 1]).contains($0.step)
+  }.count
+  let batch = curriculum.documentsPerBatch[task]!
+  return "\(steps * batch) (\(steps) step\(steps == 1 ? "" : "s") of \(batch))"
 }

@@ -438,12 +438,8 @@ differences the U-Net must learn to read.
 var layoutModel = model
 let layoutTime = try secondsTaken { layoutModel = try trainStage(1) }
 showTiming("stage 2", seconds: layoutTime)
-let mapBatch = curriculum.documentsPerBatch[.segmentationToImage]!
-let mapSteps = run.records.filter {
-  $0.task == .segmentationToImage && $0.step < curriculum.stageStarts[2]
-}.count
-show("scenes drawn from maps in stage 2:", mapSteps * mapBatch,
-     "(\(mapSteps) step\(mapSteps == 1 ? "" : "s") of \(mapBatch))")
+show("scenes drawn from maps in stage 2:",
+     imagesDrawn(.segmentationToImage, inStage: 1, of: curriculum, records: run.records))
 /*:
 To judge a drawn scene we need a reader that says what it shows, pixel by pixel:
 Chapter 3's segmentation head, on Chapter 3's encoder. It was trained on rendered
@@ -558,10 +554,8 @@ This stage draws about as many scenes from words:
 var wordModel = model
 let wordTime = try secondsTaken { wordModel = try trainStage(2) }
 showTiming("stage 3", seconds: wordTime)
-let wordBatch = curriculum.documentsPerBatch[.textToImage]!
-let wordRecords = run.records.filter { $0.task == .textToImage }
-show("scenes drawn from words in stage 3:", wordRecords.count * wordBatch,
-     "(\(wordRecords.count) step\(wordRecords.count == 1 ? "" : "s") of \(wordBatch))")
+show("scenes drawn from words in stage 3:",
+     imagesDrawn(.textToImage, inStage: 2, of: curriculum, records: run.records))
 /*:
 The reader judges scenes of one object, drawn from their captions: does the object
 it finds have the colour, the shape and the place (the caption's region, such as "at
