@@ -50,6 +50,13 @@ let package = Package(
       dependencies: [
         "Autograd", "Platform", "Layers", "Datasets", "Vision", "Language", "Interleaved",
       ]),
+    // Chapter 10: generation, the metrics, the ablations.
+    .target(
+      name: "Evaluation",
+      dependencies: [
+        "Autograd", "Platform", "Layers", "Datasets", "Vision", "Language", "Diffusion",
+        "Interleaved", "Training",
+      ]),
     .target(
       name: "Notebook",
       dependencies: [
@@ -132,7 +139,14 @@ let package = Package(
       dependencies: [
         "Training", "Interleaved", "Language", "Datasets", "Layers", "Vision",
       ]),
-    .testTarget(name: "NotebookTests", dependencies: ["Notebook"]),
+    .testTarget(
+      name: "EvaluationTests",
+      dependencies: [
+        "Evaluation", "Training", "Interleaved", "Language", "Datasets", "Vision",
+        "Notebook",
+      ]),
+    .testTarget(
+      name: "NotebookTests", dependencies: ["Notebook", "Autograd", "TestSupport"]),
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
       name: "ExercisesTests",

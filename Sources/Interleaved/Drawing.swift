@@ -40,13 +40,37 @@ extension MMInterleaved {
     return withoutGradient {
       let encoded = encode(Tensor.stack(all))
       let states = decoderStates(sequences, images: encoded)  // [D, T, C]
-      let conditions = self.conditions(states, sequences, picked)  // [D, S, C]
-      let previous = previousImageMaps(sequences, encoded, picked)
+      return draw(
+        picked, states: states, sequences: sequences, images: encoded, steps: steps,
+        guidance: guidance, using: &generator)
+    }
+  }
+
+  /// Samples the `picked` images with DDIM: each conditioned on the decoder's `states`
+  /// ([B, T, C], at least up to its `<img>`) and reading its document's previous image
+  /// in `images` through the U-Net's MMFS. Returns [n, 3, H, W] in [0, 1]. `progress`
+  /// hears of each denoising step done, and of how many there are.
+  public func draw(
+    _ picked: [ImageReference], states: Tensor, sequences: [PackedSequence],
+    images: EncodedImages, steps: Int = 25, guidance: Float = 3,
+    using generator: inout SeededGenerator,
+    progress: ((_ done: Int, _ of: Int) -> Void)? = nil
+  ) -> Tensor {
+    withoutGradient {
+      let side = configuration.unetSide
+      let conditions = self.conditions(states, sequences, picked)  // [n, S, C]
+      let previous = previousImageMaps(sequences, images, picked)
       let drawn = diffusion.sample(
-        conditions: conditions, height: c.unetSide, width: c.unetSide, steps: steps,
+        conditions: conditions, height: side, width: side, steps: steps,
         guidance: guidance,
         hook: unetHook(maps: previous.maps, hasPrevious: previous.hasPrevious),
-        using: &generator)  // [D, 3, H, W] in [-1, 1]
+        using: &generator, observe: progress.map { report in
+          var done = 0
+          return { _, _, _ in
+            done += 1
+            report(done, steps)
+          }
+        })  // [n, 3, H, W] in [-1, 1]
       let pixels = drawn.data.map { min(max(($0 + 1) / 2, 0), 1) }
       return Tensor(shape: drawn.shape, data: pixels)
     }

@@ -377,6 +377,10 @@ func imageOffsets(_ sequences: [PackedSequence]) -> [Int] {
 /// An image of a batch: its sequence, its number there, and its index in the batch.
 public struct ImageReference: Sendable, Equatable {
   public let sequence: Int, image: Int, index: Int
+
+  public init(sequence: Int, image: Int, index: Int) {
+    (self.sequence, self.image, self.index) = (sequence, image, index)
+  }
 }
 
 /// The images of `sequences` that have context enough to train the image decoder

@@ -181,8 +181,15 @@ extension Canvas {
     }
   }
 
-  /// Reads an 8-bit RGB image from a PNG file (any PNG; libpng converts).
-  public static func readPNG(from path: String) throws -> Canvas {
+  /// The most pixels a PNG may have to be read: 4,096² (a header may claim billions,
+  /// and the pixels are allocated before libpng looks further).
+  public static let largestReadablePixels = 4096 * 4096
+
+  /// Reads an 8-bit RGB image from a PNG file (any PNG; libpng converts). With `size`,
+  /// a file of another width and height is refused before its pixels are read.
+  public static func readPNG(
+    from path: String, size: (width: Int, height: Int)? = nil
+  ) throws -> Canvas {
     var image = png_image()
     image.version = mmi_png_image_version
     func message() -> String {
@@ -193,8 +200,24 @@ extension Canvas {
     guard png_image_begin_read_from_file(&image, path) != 0 else {
       throw PNGError(path: path, reason: "not a readable PNG file (\(message()))")
     }
+    let (width, height) = (Int(image.width), Int(image.height))
+    if let size, (width, height) != size {
+      png_image_free(&image)
+      throw PNGError(
+        path: path,
+        reason: "is \(width)×\(height); expected \(size.width)×\(size.height) (resize "
+          + "it first, e.g. `convert in.png -resize \(size.width)x\(size.height)! "
+          + "out.png`)")
+    }
+    guard width > 0, height > 0, width * height <= largestReadablePixels else {
+      png_image_free(&image)
+      throw PNGError(
+        path: path,
+        reason: "claims \(width)×\(height) pixels, more than this reader takes "
+          + "(\(largestReadablePixels)); is the file damaged?")
+    }
     image.format = mmi_png_format_rgb
-    var canvas = Canvas(width: Int(image.width), height: Int(image.height))
+    var canvas = Canvas(width: width, height: height)
     let ok = canvas.pixels.withUnsafeMutableBufferPointer { buffer in
       png_image_finish_read(&image, nil, buffer.baseAddress, 0, nil)
     }
