@@ -114,6 +114,13 @@ let package = Package(
         "Interleaved", "Training", "Notebook",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // Chapter 10's command for readers: the trained model continues a document.
+    .executableTarget(
+      name: "Generate",
+      dependencies: [
+        "Autograd", "Platform", "Layers", "Language", "Interleaved", "Evaluation",
+        "Notebook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     .executableTarget(
       name: "BookBuilder",
       dependencies: [

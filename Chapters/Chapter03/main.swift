@@ -213,7 +213,7 @@ makes the pyramid's cells know what lies under them, which is what the Synchroni
 will sample.
 */
 let vocabulary = WordVocabulary()
-let textLength = 24
+let textLength = MiniCLIP.captionLength
 let clip = MiniCLIP(vision: encoder.vit, vocabulary: vocabulary.count,
                     textLength: textLength, using: &chapter.generator)
 let segmentationHead = Conv2d(64, SegmentationClass.count, kernel: 1,
@@ -485,6 +485,12 @@ model draws show.
 try segmentationHead.save(
   to: ImageEncoder.segmentationHeadSavedByChapter3.savingPath(full: chapter.options.full),
   metadata: ["model": "segmentation head", "chapter": "3", "steps": String(steps)])
+/*:
+So is the mini-CLIP, text tower and all: Chapter 10 asks it whether an image the
+model drew agrees with the words it was drawn from.
+*/
+try clip.save(to: MiniCLIP.savedByChapter3.savingPath(full: chapter.options.full),
+              metadata: ["model": "MiniCLIP", "chapter": "3", "steps": String(steps)])
 /*:
 ## Summary
 

@@ -36,6 +36,9 @@ public enum GenerationEvent: Sendable, Equatable {
 /// A document continued by the model: its items and images, prompt included, and what
 /// the model added, in order.
 public struct GeneratedDocument {
+  /// The prompt, and how many of its images were given (a last one may be drawn).
+  public let prompt: [DocumentItem]
+  public let givenImages: Int
   public var items: [DocumentItem]
   public var images: [Tensor]  // [3, H, W] each, in [0, 1]
   public var events: [GenerationEvent]
@@ -51,6 +54,7 @@ public struct GeneratedDocument {
 /// Why a document cannot be continued.
 public struct GenerationError: Error, CustomStringConvertible, Equatable {
   public let description: String
+  public init(description: String) { self.description = description }
 }
 
 // MARK: book:generation-settings
@@ -100,7 +104,9 @@ extension InterleavedGeneration {
         description: "the prompt holds \(wanted) images but \(images.count) pictures "
           + "were given; give one per image (the last may be left to draw)")
     }
-    var document = GeneratedDocument(items: prompt, images: images, events: [])
+    var document = GeneratedDocument(
+      prompt: prompt, givenImages: images.count, items: prompt, images: images,
+      events: [])
     var pending: Int? = nil  // an image whose <img> is in the document, not yet drawn
     if drawFirst {
       document.images.append(placeholder)

@@ -181,6 +181,15 @@ extension Canvas {
     }
   }
 
+  /// Whether the file at `path` begins with PNG's 8-byte signature.
+  static func startsLikePNG(_ path: String) -> Bool {
+    guard let file = fopen(path, "rb") else { return false }
+    defer { fclose(file) }
+    var head = [UInt8](repeating: 0, count: 8)
+    let count = fread(&head, 1, 8, file)
+    return count == 8 && head == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+  }
+
   /// The most pixels a PNG may have to be read: 4,096² (a header may claim billions,
   /// and the pixels are allocated before libpng looks further).
   public static let largestReadablePixels = 4096 * 4096
@@ -198,7 +207,8 @@ extension Canvas {
       }
     }
     guard png_image_begin_read_from_file(&image, path) != 0 else {
-      throw PNGError(path: path, reason: "not a readable PNG file (\(message()))")
+      let reason = startsLikePNG(path) ? "not a readable PNG file" : "not a PNG file"
+      throw PNGError(path: path, reason: "\(reason) (\(message()))")
     }
     let (width, height) = (Int(image.width), Int(image.height))
     if let size, (width, height) != size {

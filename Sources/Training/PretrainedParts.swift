@@ -18,3 +18,13 @@ extension MMInterleaved {
     return [encoderPath, languagePath]
   }
 }
+
+extension MMInterleaved {
+  /// MMI-Tiny as Chapter 9's curriculum leaves it (the end of its last stage): the
+  /// model Chapter 10 and the `Generate` command use.
+  public static let savedByChapter9 = SavedModel(
+    chapter: 9, name: "the trained MMI-Tiny",
+    fullPath: "Checkpoints/ch09-stage3.safetensors",
+    quickPath: "Checkpoints/ch09-stage3-quick.safetensors", quickTime: "~40 s",
+    fullTime: "~45 min on two cores, or `make demo`")
+}

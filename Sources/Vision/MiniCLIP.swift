@@ -105,3 +105,16 @@ public func unitLength(_ x: Tensor) -> Tensor {
   x / ((x * x).sum(axis: -1, keepingDims: true) + 1e-12).sqrt()
 }
 // MARK: end
+
+extension MiniCLIP {
+  /// The mini-CLIP Chapter 3 trains beside the encoder (captions of at most
+  /// `captionLength` words): Chapter 10's judge of whether a drawn image agrees with
+  /// the words it was drawn from.
+  public static let savedByChapter3 = SavedModel(
+    chapter: 3, name: "the mini-CLIP", fullPath: "Checkpoints/ch03-clip.safetensors",
+    quickPath: "Checkpoints/ch03-clip-quick.safetensors", quickTime: "~20 s",
+    fullTime: "~5 min")
+
+  /// The caption length Chapter 3's mini-CLIP reads, in words.
+  public static let captionLength = 24
+}
