@@ -140,7 +140,9 @@ let package = Package(
     .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "TestSupport"]),
     .testTarget(
       name: "InterleavedTests",
-      dependencies: ["Interleaved", "Language", "Layers", "Synchronizer", "Diffusion"]),
+      dependencies: [
+        "Interleaved", "Language", "Layers", "Synchronizer", "Diffusion", "TestSupport",
+      ]),
     .testTarget(
       name: "TrainingTests",
       dependencies: [

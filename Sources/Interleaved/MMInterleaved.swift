@@ -35,6 +35,17 @@ public struct InterleavedConfiguration: Sendable, Equatable {
   /// the text loss shapes them.
   public var imageLossTrainsDecoder = true
 
+  // The switches of the paper's ablations (Chapter 10); the defaults are MM-Interleaved.
+  /// What reads the images in the `synchronizedLayers` (Tables 6a and 7).
+  public var decoderImageReader = DecoderImageReader.synchronizer
+  /// The pyramid levels the decoder reads: all three, or one (Table 8).
+  public var decoderLevels = [0, 1, 2]
+  /// Whether a token reads every earlier image of its document through MMFS, or only
+  /// the most recent one (Table 8).
+  public var decoderReadsEarlierImages = true
+  /// Whether the U-Net reads the previous image through MMFS (Table 6c).
+  public var unetSynchronizes = true
+
   public init(vocabularySize: Int) {
     language = LanguageModelConfiguration(vocabularySize: vocabularySize)
   }
@@ -49,6 +60,15 @@ extension InterleavedConfiguration {
     return (0..<levels).map { (unet.channels[$0], unetSide >> $0) }
       + [(unet.channels[levels - 1], unetSide >> (levels - 1))]
   }
+}
+
+/// What reads the images' feature maps from inside the decoder.
+public enum DecoderImageReader: Sendable, Equatable {
+  /// MMFS: a few learnt points per image, level and head (the paper's).
+  case synchronizer
+  /// Dense cross-attention over every cell of every level of every visible image
+  /// (the paper's Table 7 baseline).
+  case crossAttention
 }
 
 /// A batch: sequences packed to one length, and their images in the order the
@@ -106,6 +126,8 @@ public final class MMInterleaved: Layer {
   public var beginImageVector: Tensor  // [C]
   public var language: LanguageModel
   public var decoderSynchronizers: [DecoderSynchronizer]  // one per synchronized layer
+  /// Dense cross-attention in their place, for Table 7's comparison (else empty).
+  public var decoderCrossAttentions: [DecoderCrossAttention]
   public var conditionProjection: Linear
   public var conditionResampler: PerceiverResampler
   /// The learned "no condition" of classifier-free guidance.
@@ -135,8 +157,18 @@ public final class MMInterleaved: Layer {
       c.vision.width, width, initialization: .normal(std: 1e-3), using: &generator)
     beginImageVector = Tensor.zeros([width], requiresGrad: true)
     language = LanguageModel(c.language, using: &generator)
-    decoderSynchronizers = c.synchronizedLayers.map { _ in
+    require(
+      c.decoderSynchronizer.levels == c.decoderLevels.count
+        && c.decoderLevels.allSatisfy { (0..<3).contains($0) }, "MMInterleaved",
+      "the decoder reads levels \(c.decoderLevels) of the three, so its MMFS needs "
+        + "\(c.decoderLevels.count) levels, not \(c.decoderSynchronizer.levels)")
+    let readers = c.synchronizedLayers
+    let dense = c.decoderImageReader == .crossAttention
+    decoderSynchronizers = (dense ? [] : readers).map { _ in
       DecoderSynchronizer(c.decoderSynchronizer, using: &generator)
+    }
+    decoderCrossAttentions = (dense ? readers : []).map { _ in
+      DecoderCrossAttention(c.decoderSynchronizer, using: &generator)
     }
     conditionProjection = Linear(width, width, using: &generator)
     conditionResampler = PerceiverResampler(
@@ -149,7 +181,8 @@ public final class MMInterleaved: Layer {
       c.unetSide == c.vision.imageSize, "MMInterleaved",
       "the U-Net draws the images the encoder reads: unetSide \(c.unetSide) must equal "
         + "the image size \(c.vision.imageSize)")
-    unetSynchronizers = c.unetSynchronizerSites.map { channels, side in
+    unetSynchronizers = (c.unetSynchronizes ? c.unetSynchronizerSites : []).map {
+      channels, side in
       UNetSynchronizer(
         channels: channels, side: side, base: c.unetSynchronizer, using: &generator)
     }
@@ -206,6 +239,9 @@ public final class MMInterleaved: Layer {
       guard let k = self.configuration.synchronizedLayers.firstIndex(of: layer) else {
         return h
       }
+      if self.configuration.decoderImageReader == .crossAttention {
+        return self.decoderCrossAttentions[k](h, maps: maps, visible: visible)
+      }
       return self.decoderSynchronizers[k](h, maps: maps, visible: visible)
     }
   }
@@ -253,10 +289,16 @@ public final class MMInterleaved: Layer {
       picks += (0..<n).map { $0 < count ? offset + $0 : nil }
       let rows = sequence.visibility  // [T, count]
       for t in range {
-        visible += (0..<n).map { $0 < count && rows[t * count + $0] }
+        var row = (0..<n).map { $0 < count && rows[t * count + $0] }
+        if !configuration.decoderReadsEarlierImages, let latest = row.lastIndex(of: true) {
+          row = row.indices.map { $0 == latest }  // the most recent image only
+        }
+        visible += row
       }
     }
-    let maps = images.maps.map { pickRows($0, picks, shape: [sequences.count, n]) }
+    let maps = configuration.decoderLevels.map {
+      pickRows(images.maps[$0], picks, shape: [sequences.count, n])
+    }
     return (maps, visible)
   }
   // MARK: end
@@ -347,7 +389,8 @@ public final class MMInterleaved: Layer {
   // MARK: book:interleaved-unet-hook
   /// MMFS at every hook site of the U-Net. Under guidance the U-Net runs a doubled
   /// batch; both halves read the same previous image.
-  public func unetHook(maps: [Tensor], hasPrevious: [Bool]) -> UNetHook {
+  public func unetHook(maps: [Tensor], hasPrevious: [Bool]) -> UNetHook? {
+    guard configuration.unetSynchronizes else { return nil }  // Table 6(c)'s ablation
     let blocks = unetSynchronizers
     let levels = configuration.unet.channels.count
     return { site, features in
