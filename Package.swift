@@ -152,7 +152,7 @@ let package = Package(
       name: "EvaluationTests",
       dependencies: [
         "Evaluation", "Training", "Interleaved", "Language", "Datasets", "Vision",
-        "Notebook",
+        "Notebook", "Platform",
       ]),
     .testTarget(
       name: "NotebookTests", dependencies: ["Notebook", "Autograd", "TestSupport"]),

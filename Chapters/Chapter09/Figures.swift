@@ -50,13 +50,13 @@ func layoutSheet(_ scenes: [Scene], drawn: Tensor) -> Canvas {
   let maps = scenes.map { $0.segmentationImage().pixels }
   let truth = scenes.map { $0.render().pixels }
   return Canvas.imageSheet(
-    maps + pictures(drawn).prefix(n) + truth, width: 32, height: 32, columns: n,
+    maps + pixelLists(drawn).prefix(n) + truth, width: 32, height: 32, columns: n,
     zoom: 3, rowLabels: ["map", "drawn", "true"])
 }
 
 /// Drawings from words, each under the words it was drawn from (shortened).
 func wordSheet(_ prompts: [String], drawn: Tensor, columns: Int) -> Canvas {
   Canvas.imageSheet(
-    pictures(drawn), width: 32, height: 32, columns: columns, zoom: 3,
+    pixelLists(drawn), width: 32, height: 32, columns: columns, zoom: 3,
     captions: prompts)
 }

@@ -73,20 +73,6 @@ func taskCurves(_ records: [StepRecord], window: Int)
   }
 }
 
-/// A share as a percentage with one decimal: "41.7 %".
-func percent(_ share: Double) -> String {
-  share.isNaN ? "–" : "\(rounded: share * 100, digits: 3) %"
-}
-
-/// Images [B, 3, H, W] as pixel lists [H, W, 3] each, as `Canvas.imageSheet` takes
-/// them.
-func pictures(_ images: Tensor) -> [[Float]] {
-  let (n, plane) = (images.shape[0], images.shape[2] * images.shape[3])
-  return (0..<n).map { i in
-    (0..<(3 * plane)).map { k in images.data[i * 3 * plane + (k % 3) * plane + k / 3] }
-  }
-}
-
 /// The value that occurs most often (the first of them, on a tie).
 func mostFrequent<T: Hashable>(_ values: [T]) -> T {
   var counts: [T: Int] = [:]
@@ -202,7 +188,7 @@ struct SampleWatch {
     let drawn = try model.drawLastImages(
       of: documents, images: earlierImages, special: special, using: &random)
     var strip = Canvas(width: 32 * documents.count, height: 32)
-    for (i, picture) in pictures(drawn).enumerated() {
+    for (i, picture) in pixelLists(drawn).enumerated() {
       strip.paste(rgb: picture, width: 32, height: 32, x: 32 * i, y: 0, zoom: 1)
     }
     let file = path(after: step)

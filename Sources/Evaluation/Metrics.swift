@@ -1,4 +1,8 @@
+import Autograd
+import Datasets
 import Foundation
+import Layers
+import Vision
 import Training
 
 // MARK: book:vqa-accuracy
@@ -91,3 +95,32 @@ public func meanIoU(
     / Double(present.count)
 }
 // MARK: end
+
+// MARK: book:clip-agreement
+/// How well images agree with texts, judged by Chapter 3's mini-CLIP (the idea of
+/// CLIPScore, Hessel et al., 2021, with our small CLIP): the cosine between each
+/// image's embedding and its text's, averaged over the pairs and times 100. It knows
+/// only what the mini-CLIP learnt: colours well, shapes fairly, places poorly.
+public func imageTextAgreement(
+  _ clip: MiniCLIP, images: Tensor, texts: [String], vocabulary: WordVocabulary
+) -> Double {
+  precondition(images.shape[0] == texts.count && !texts.isEmpty)
+  let ids = texts.flatMap { vocabulary.encode($0, length: MiniCLIP.captionLength) }
+  let cosines = withoutGradient {
+    let pictures = clip.embedImages(images)  // [N, D], unit length
+    let words = clip.embedTexts(ids, batch: texts.count)  // [N, D], unit length
+    return (pictures * words).sum(axis: 1).data  // [N]
+  }
+  return 100 * cosines.reduce(0) { $0 + Double($1) } / Double(cosines.count)
+}
+// MARK: end
+
+/// The mini-CLIP Chapter 3 saved (its full run's if `full` and there is one).
+public func savedMiniCLIP(full: Bool) throws -> MiniCLIP {
+  var generator = SeededGenerator(seed: 0)  // overwritten by the file
+  let clip = MiniCLIP(
+    vision: ImageEncoder(using: &generator).vit, vocabulary: WordVocabulary().count,
+    textLength: MiniCLIP.captionLength, using: &generator)
+  _ = try MiniCLIP.savedByChapter3.load(into: clip, full: full)
+  return clip
+}

@@ -1,5 +1,7 @@
-/// Figures made of cells: a matrix of counts (a confusion matrix) and a sheet of small
-/// images with captions.
+// Figures made of cells: a matrix of counts (a confusion matrix) and a sheet of small
+// images with captions.
+import Autograd
+
 extension Canvas {
   /// A matrix of counts as a heat map with the numbers written in: rows are the true
   /// classes, columns the predicted ones (so the diagonal holds the correct answers).
@@ -117,5 +119,14 @@ extension Canvas {
     }
     if !current.isEmpty { lines.append(current) }
     return lines
+  }
+}
+
+/// Images [B, 3, H, W] (values in [0, 1]) as the pixel lists [H, W, 3] each that
+/// `Canvas.imageSheet` takes.
+public func pixelLists(_ images: Tensor) -> [[Float]] {
+  let (n, plane) = (images.shape[0], images.shape[2] * images.shape[3])
+  return (0..<n).map { i in
+    (0..<(3 * plane)).map { k in images.data[i * 3 * plane + (k % 3) * plane + k / 3] }
   }
 }

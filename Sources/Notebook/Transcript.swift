@@ -140,3 +140,8 @@ public func tokenLines(_ pieces: [String], width: Int = 78) -> [String] {
   }
   return lines + [line]
 }
+
+/// A share as a percentage with three significant digits: "41.7 %" ("–" for NaN).
+public func percent(_ share: Double) -> String {
+  share.isNaN ? "–" : "\(rounded: share * 100, digits: 3) %"
+}
