@@ -58,13 +58,14 @@ build: deps
 
 CHAPTERS := $(sort $(notdir $(wildcard Chapters/Chapter*)))
 
-# The newest chapter in its full size, on two cores: Chapter 9's training run (about
-# 45 minutes). It starts from what Chapters 2, 3 and 6 save; each of them whose full
-# checkpoint is missing runs first in its full size (about 9 minutes for all three, on
-# one core, as the book's records of them were made).
+# The book's training run: Chapter 9 in its full size, on two cores (about 45 minutes),
+# then the trained model continuing a document (Chapter 10's Generate). It starts from
+# what Chapters 2, 3 and 6 save; each of them whose full checkpoint is missing runs
+# first in its full size (about 9 minutes for all three, on one core, as the book's
+# records of them were made).
 DEMO_THREADS ?= 2
 DEMO_NEEDS := Chapter02:Checkpoints/ch02-cnn.safetensors \
-	Chapter03:Checkpoints/ch03-segmentation.safetensors \
+	Chapter03:Checkpoints/ch03-clip.safetensors \
 	Chapter06:Checkpoints/ch06-language.safetensors
 demo: build
 	@for need in $(DEMO_NEEDS); do \
@@ -73,7 +74,9 @@ demo: build
 	    echo "== $$chapter (full: $$file is missing)"; \
 	    $(BIN)/$$chapter --full > /dev/null || exit 1; fi; \
 	done
-	$(BIN)/$(lastword $(CHAPTERS)) --full --threads $(DEMO_THREADS)
+	$(BIN)/Chapter09 --full --threads $(DEMO_THREADS)
+	@echo "== the trained model continues a document (Generate; see Chapter 10)"
+	$(BIN)/Generate --prompt "draw: a big red circle at the top left <image>"
 
 # test: the Swift Testing suites (gradient checks, exit tests, fuzzing, exercises), then
 # every chapter in its quick size, its output compared with Transcripts/ (lines with

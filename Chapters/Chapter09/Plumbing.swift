@@ -73,13 +73,6 @@ func taskCurves(_ records: [StepRecord], window: Int)
   }
 }
 
-/// The value that occurs most often (the first of them, on a tie).
-func mostFrequent<T: Hashable>(_ values: [T]) -> T {
-  var counts: [T: Int] = [:]
-  for value in values { counts[value, default: 0] += 1 }
-  return values.max { counts[$0]! < counts[$1]! }!
-}
-
 /// Chapter 2's classifier's reading of drawn digits ([B, 3, 32, 32] in [0, 1]): the
 /// channels averaged to grey and halved to the 16² it reads.
 func readDigitsOf(_ images: Tensor, judge: DigitCNN) -> [Int] {

@@ -164,7 +164,9 @@ struct CheckTranscripts: ParsableCommand {
   /// (a chapter written on a CPU that cannot run the book's family).
   static let familyFile = "Transcripts/KERNELS"
 
-  static func chapterFamilyFile(_ name: String) -> String { "Transcripts/\(name).kernels" }
+  static func chapterFamilyFile(_ name: String) -> String {
+    "Transcripts/\(name).kernels"
+  }
 
   func run() throws {
     let family = runKernelFamily() ?? "OpenBLAS's own choice"

@@ -21,13 +21,28 @@ extension MMInterleaved {
     ).newTokens
   }
 
+  /// The logits of the token that would follow `items` (images as [3, H, W] tensors).
+  public func nextTokenLogits(
+    after items: [DocumentItem], images: [Tensor], special: SpecialTokens
+  ) throws -> [Float] {
+    let document = SequenceDocument(items)
+    let slots = configuration.visualTokens
+    let sequence = try PackedSequence.pack(
+      [document], slotsPerImage: slots, length: document.tokenCount(slotsPerImage: slots),
+      special: special)
+    let reader = CachedInterleavedReader(self)
+    // Packing closes the document with </s>; the position before it is the last.
+    return try reader.read(sequence, positions: 0..<(sequence.length - 1), images: images)
+  }
+
   /// Greedy answers to `prompts` after their images, decoded and trimmed.
   func answers(
     _ prompts: [(images: [Tensor], text: String)], packer: DocumentPacker,
     maxTokens: Int
   ) throws -> [String] {
     try prompts.map { images, text in
-      let items = images.map { _ in DocumentItem.image }
+      let items =
+        images.map { _ in DocumentItem.image }
         + [.text(packer.tokenizer.encode(text))]
       let ids = try greedyText(
         after: items, images: images, special: packer.special, maxTokens: maxTokens)

@@ -42,7 +42,8 @@ public final class CachedInterleavedReader: InterleavedReader {
       let new = model.decoderStates(
         [sequence], images: pictures, positions: positions, cache: cache)  // [1, P, C]
       states.append(new)
-      let last = new.sliced(axis: 1, (positions.count - 1)..<positions.count)  // [1, 1, C]
+      let count = positions.count
+      let last = new.sliced(axis: 1, (count - 1)..<count)  // [1, 1, C]
       return model.language.head(last).data  // [V]
     }
   }

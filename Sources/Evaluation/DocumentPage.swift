@@ -13,7 +13,8 @@ extension GeneratedDocument {
   public func pieces(_ tokenizer: BPETokenizer) -> [DocumentPiece] {
     var pieces: [DocumentPiece] = []
     var image = 0
-    let promptShown = prompt.filter { $0 == .image }.count > givenImages
+    let promptShown =
+      prompt.filter { $0 == .image }.count > givenImages
       ? prompt.dropLast() : prompt[...]
     for item in promptShown {
       switch item {
@@ -41,6 +42,26 @@ extension GeneratedDocument {
     return pieces
   }
 
+  /// What the loop did, in runs: "text ×7 → image → text ×3 → end".
+  public var modes: String {
+    var runs: [(mode: String, count: Int)] = []
+    for event in events {
+      let mode =
+        switch event {
+        case .token: "text"
+        case .image: "image"
+        case .end: "end"
+        }
+      if runs.last?.mode == mode {
+        runs[runs.count - 1].count += 1
+      } else {
+        runs.append((mode, 1))
+      }
+    }
+    return runs.map { $0.count > 1 ? "\($0.mode) ×\($0.count)" : $0.mode }
+      .joined(separator: " → ")
+  }
+
   /// The document as one line of text, images as "[image 2, drawn]" and what the
   /// model added after "⟶".
   public func transcript(_ tokenizer: BPETokenizer) -> String {
@@ -53,7 +74,8 @@ extension GeneratedDocument {
         line += (new && !added ? " ⟶ " : " ") + text.trimmingCharacters(in: .whitespaces)
       case .image(let index, let drawn):
         new = drawn
-        line += (new && !added ? " ⟶ " : " ")
+        line +=
+          (new && !added ? " ⟶ " : " ")
           + "[image \(index + 1), \(drawn ? "drawn" : "given")]"
       }
       added = added || new
@@ -75,7 +97,8 @@ extension GeneratedDocument {
         body += "<span class=\"\(new ? "new" : "prompt")\">\(escaped(text))</span>\n"
       case .image(let index, let drawn):
         body += """
-          <figure class="\(drawn ? "new" : "prompt")"><img src="\(escaped(imageFiles[index]))" \
+          <figure class="\(drawn ? "new" : "prompt")">\
+          <img src="\(escaped(imageFiles[index]))" \
           alt="image \(index + 1)"><figcaption>image \(index + 1), \
           \(drawn ? "drawn by the model" : "given")</figcaption></figure>
 
@@ -89,7 +112,8 @@ extension GeneratedDocument {
       <meta charset="utf-8">
       <title>\(escaped(title))</title>
       <style>
-      body { font-family: sans-serif; max-width: 44em; margin: 2em auto; line-height: 1.6; }
+      body { font-family: sans-serif; max-width: 44em; margin: 2em auto;
+             line-height: 1.6; }
       .settings { color: #555; font-size: 90%; }
       .document { font-size: 120%; }
       .new { background: #e6f0ff; }

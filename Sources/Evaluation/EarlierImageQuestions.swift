@@ -28,9 +28,7 @@ public struct EarlierImageQuestion: Sendable {
   }
 
   /// A fresh pair of scenes and a question about one of them.
-  public static func random(using generator: inout SeededGenerator)
-    -> EarlierImageQuestion
-  {
+  public static func random(using generator: inout SeededGenerator) -> Self {
     let first = Scene.random(using: &generator)
     let second = Scene.random(using: &generator)
     let aboutFirst = generator.nextInt(below: 2) == 0
@@ -43,9 +41,7 @@ public struct EarlierImageQuestion: Sendable {
   // MARK: end
 
   /// `count` held-out questions about the first image, of `kind` (its own generator).
-  public static func heldOut(_ count: Int, kind: QuestionKind, seed: UInt64)
-    -> [EarlierImageQuestion]
-  {
+  public static func heldOut(_ count: Int, kind: QuestionKind, seed: UInt64) -> [Self] {
     var generator = SeededGenerator(seed: seed)
     var drawn: [EarlierImageQuestion] = []
     while drawn.count < count {

@@ -120,7 +120,8 @@ extension InterleavedGeneration {
         // Read through the image's <img> (its condition's nearest state), draw it, and
         // put it where the placeholder was, before any of its slots is read.
         let open = sequence.beginImages[j]
-        _ = try reader.read(sequence, positions: read..<(open + 1), images: document.images)
+        _ = try reader.read(
+          sequence, positions: read..<(open + 1), images: document.images)
         read = open + 1
         let image = try reader.drawImage(
           j, of: sequence, images: document.images, using: &generator)
@@ -131,7 +132,8 @@ extension InterleavedGeneration {
       }
       // Packing closes the document with </s>, which is never read.
       let end = sequence.length - 1
-      let logits = try reader.read(sequence, positions: read..<end, images: document.images)
+      let logits = try reader.read(
+        sequence, positions: read..<end, images: document.images)
       read = end
       guard document.newTokens.count < maxTokens else { break }
       let token = sampler.next(

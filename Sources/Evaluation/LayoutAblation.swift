@@ -22,7 +22,8 @@ public enum LayoutAblation {
     var generator = SeededGenerator(seed: seed)
     let model = MMInterleaved(configuration, using: &generator)
     _ = try model.loadPretrainedParts(full: full)
-    let packer = DocumentPacker(tokenizer: tokenizer, slotsPerImage: configuration.visualTokens)
+    let packer = DocumentPacker(
+      tokenizer: tokenizer, slotsPerImage: configuration.visualTokens)
     var settings = TrainingConfiguration(
       steps: budget.steps, learningRate: budget.learningRate,
       warmupSteps: budget.warmupSteps, minimumLearningRate: budget.minimumLearningRate)
@@ -30,7 +31,8 @@ public enum LayoutAblation {
     let trainer = Trainer(model, settings) { name in
       !drawingParts.contains(where: name.hasPrefix)
     }
-    var progress = AblationProgress(label: "\(arm.slug) seed \(seed)", total: budget.steps)
+    var progress = AblationProgress(
+      label: "\(arm.slug) seed \(seed)", total: budget.steps)
     try trainer.run { step in
       var documents = SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(step))
       let batch = try packer.batch(of: documentsPerStep) {

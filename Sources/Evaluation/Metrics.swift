@@ -2,8 +2,8 @@ import Autograd
 import Datasets
 import Foundation
 import Layers
-import Vision
 import Training
+import Vision
 
 // MARK: book:vqa-accuracy
 /// Question answering scored as VQA scores it (Antol et al., 2015; the v2 evaluation

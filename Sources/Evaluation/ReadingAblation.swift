@@ -12,13 +12,17 @@ import Training
 /// (weight 1), a task of its own in each step's batch.
 public enum ReadingAblation {
   enum Kind: CaseIterable { case caption, question, referring, twoImages }
-  static let weights: [Kind: Int] = [.caption: 1, .question: 3, .referring: 1, .twoImages: 1]
+  static let weights: [Kind: Int] = [
+    .caption: 1, .question: 3, .referring: 1, .twoImages: 1,
+  ]
   static let documents: [Kind: Int] = [
     .caption: 32, .question: 32, .referring: 32, .twoImages: 16,
   ]
 
   /// Step `step`'s batch: a function of the seed and the step alone.
-  static func batch(at step: Int, seed: UInt64, packer: DocumentPacker) throws
+  static func batch(
+    at step: Int, seed: UInt64, packer: DocumentPacker
+  ) throws
     -> InterleavedBatch
   {
     var generator = SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(step))
@@ -59,7 +63,8 @@ public enum ReadingAblation {
     let trainer = Trainer(model, settings) { name in
       !readingParts.contains(where: name.hasPrefix)
     }
-    var progress = AblationProgress(label: "\(arm.slug) seed \(seed)", total: budget.steps)
+    var progress = AblationProgress(
+      label: "\(arm.slug) seed \(seed)", total: budget.steps)
     try trainer.run { step in
       let batch = try Self.batch(at: step, seed: seed, packer: packer)
       let images = model.encode(batch.images)
@@ -96,7 +101,8 @@ public struct ReadingTestSet: Sendable {
   /// The blind yardsticks: each question answered with its kind's most frequent answer
   /// (learnt from another draw), every caption with the most frequent caption.
   public func blindScores(seed: UInt64) -> [String: Double] {
-    let blind = AnswerScores.blind(questions, reference: HeldOutQuestion.draw(4000, seed: seed))
+    let blind = AnswerScores.blind(
+      questions, reference: HeldOutQuestion.draw(4000, seed: seed))
     var random = SeededGenerator(seed: seed &+ 1)
     var counts: [String: Int] = [:]
     for _ in 0..<2000 { counts[Scene.random(using: &random).caption, default: 0] += 1 }
@@ -127,10 +133,13 @@ func share(_ count: Int, of total: Int) -> Double {
 extension MMInterleaved {
   /// This model's scores on `set`: exact answers (VQA-normalised) to the fine-grained
   /// questions, CIDEr-D of its captions, exact answers about the earlier of two images.
-  public func readingScores(_ set: ReadingTestSet, tokenizer: BPETokenizer) throws
+  public func readingScores(
+    _ set: ReadingTestSet, tokenizer: BPETokenizer
+  ) throws
     -> [String: Double]
   {
-    let packer = DocumentPacker(tokenizer: tokenizer, slotsPerImage: configuration.visualTokens)
+    let packer = DocumentPacker(
+      tokenizer: tokenizer, slotsPerImage: configuration.visualTokens)
     let picture = { (scene: Scene) in scene.render().tensor }
     let answers = try self.answers(
       set.questions.map { ([picture($0.scene)], "question: \($0.question) answer:") },
@@ -156,7 +165,8 @@ extension MMInterleaved {
     }.count
     return [
       "exact cell": accuracy(.cell), "what is at a cell": accuracy(.contents),
-      "CIDEr-D": cider, "earlier image's cell": share(earlierRight, of: set.earlier.count),
+      "CIDEr-D": cider,
+      "earlier image's cell": share(earlierRight, of: set.earlier.count),
     ]
   }
 

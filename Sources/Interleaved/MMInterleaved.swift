@@ -290,7 +290,8 @@ public final class MMInterleaved: Layer {
       let rows = sequence.visibility  // [T, count]
       for t in range {
         var row = (0..<n).map { $0 < count && rows[t * count + $0] }
-        if !configuration.decoderReadsEarlierImages, let latest = row.lastIndex(of: true) {
+        let latest = row.lastIndex(of: true)
+        if !configuration.decoderReadsEarlierImages, let latest {
           row = row.indices.map { $0 == latest }  // the most recent image only
         }
         visible += row

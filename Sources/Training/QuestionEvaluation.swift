@@ -94,3 +94,11 @@ extension MMInterleaved {
       maxTokens: maxTokens)
   }
 }
+
+/// The value that occurs most often in `values` (the first of them, on a tie): the
+/// blind yardsticks' answer, caption or box.
+public func mostFrequent<T: Hashable>(_ values: [T]) -> T {
+  var counts: [T: Int] = [:]
+  for value in values { counts[value, default: 0] += 1 }
+  return values.max { counts[$0]! < counts[$1]! }!
+}

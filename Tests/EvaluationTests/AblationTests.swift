@@ -3,8 +3,8 @@ import Datasets
 import Interleaved
 import Language
 import Platform
-import Training
 import Testing
+import Training
 
 @testable import Evaluation
 
@@ -52,11 +52,15 @@ struct AblationTests {
     #expect(c(.eightTokens).synchronizedLayers.isEmpty)
     #expect(c(.thirtyTwoTokens).visualTokens == 32)
     #expect(c(.crossAttention).decoderImageReader == .crossAttention)
-    #expect(c(.singleScale).decoderLevels == [1] && c(.singleScale).decoderSynchronizer.levels == 1)
+    #expect(
+      c(.singleScale).decoderLevels == [1]
+        && c(.singleScale).decoderSynchronizer.levels == 1)
     #expect(!c(.currentImageOnly).decoderReadsEarlierImages)
     #expect(!c(.unetWithoutMMFS).unetSynchronizes && c(.unetWithMMFS).unetSynchronizes)
-    let slugs = [AblationArm.mmfs, .eightTokens, .thirtyTwoTokens, .crossAttention,
-                 .singleScale, .currentImageOnly, .unetWithMMFS, .unetWithoutMMFS].map(\.slug)
+    let slugs = [
+      AblationArm.mmfs, .eightTokens, .thirtyTwoTokens, .crossAttention,
+      .singleScale, .currentImageOnly, .unetWithMMFS, .unetWithoutMMFS,
+    ].map(\.slug)
     #expect(Set(slugs).count == slugs.count)
   }
 

@@ -9,7 +9,8 @@ import Testing
 let special = SpecialTokens(padding: 0, beginning: 1, end: 2, beginImage: 3, imageSlot: 4)
 
 /// A reader whose answers are written in advance: each read returns logits that put
-/// the script's next token first (except a read that ends at an <img>). It records what the loop showed it.
+/// the script's next token first (except a read that ends at an <img>). It records what
+/// the loop showed it.
 struct ScriptedReader: InterleavedReader {
   var script: [Int]
   var vocabulary = 12
@@ -60,7 +61,9 @@ struct GenerationTests {
   let generation = InterleavedGeneration(
     special: special, slotsPerImage: 2, imageSide: 32, maxTokens: 10, maxImages: 2)
 
-  func run(_ prompt: [DocumentItem], images: [Tensor] = [], script: [Int])
+  func run(
+    _ prompt: [DocumentItem], images: [Tensor] = [], script: [Int]
+  )
     throws -> (GeneratedDocument, ScriptedReader)
   {
     var reader = ScriptedReader(script: script, placeholder: generation.placeholder)
@@ -188,8 +191,10 @@ struct CachedReaderTests {
     let width = fresh.shape[2]
     let before = Array(0..<(after * width))
     #expect(before.allSatisfy { stale.data[$0] == fresh.data[$0] })
-    let largest = (after * width..<fresh.count).map { abs(stale.data[$0] - fresh.data[$0]) }
-      .max()!
+    let largest = (after * width..<fresh.count).map {
+      abs(stale.data[$0] - fresh.data[$0])
+    }
+    .max()!
     #expect(largest > 1e-3)
   }
 }

@@ -66,3 +66,13 @@ struct PromptTests {
     #expect(page.contains("<span class=\"new\"> ok</span>"))
   }
 }
+
+@Suite("What the loop did, in runs")
+struct ModeTests {
+  @Test func runsOfTheSameModeAreCounted() {
+    let document = GeneratedDocument(
+      prompt: [.text([5])], givenImages: 0, items: [], images: [],
+      events: [.token(6), .token(7), .image(index: 0), .token(8), .end])
+    #expect(document.modes == "text ×2 → image → text → end")
+  }
+}

@@ -81,15 +81,21 @@ struct AblationSwitchTests {
     var g = SeededGenerator(seed: 1)
     let model = MMInterleaved(configuration, using: &g)
     let sequence = try sequence()
-    let images = withoutGradient { model.encode(Tensor.uniform([2, 3, 32, 32], using: &g)) }
+    let images = withoutGradient {
+      model.encode(Tensor.uniform([2, 3, 32, 32], using: &g))
+    }
     let (_, visible) = model.decoderMaps([sequence], images: images, positions: 0..<14)
     let second = sequence.imageStarts[1]
     for t in 0..<14 {
       let row = Array(visible[(2 * t)..<(2 * t + 2)])
       let expected =
-        sequence.documents[t] < 0 ? [false, false]  // padding sees nothing
-        : t >= second ? [false, true] : t >= sequence.imageStarts[0] ? [true, false]
-        : [false, false]
+        sequence.documents[t] < 0
+        ? [false, false]  // padding sees nothing
+        : t >= second
+          ? [false, true]
+          : t >= sequence.imageStarts[0]
+            ? [true, false]
+            : [false, false]
       #expect(row == expected, "position \(t)")
     }
   }
@@ -105,7 +111,9 @@ struct AblationSwitchTests {
     #expect(model.decoderSynchronizers.isEmpty && model.decoderCrossAttentions.count == 2)
     #expect(model.unetSynchronizers.isEmpty)
     #expect(model.unetHook(maps: [], hasPrevious: []) == nil)
-    let images = withoutGradient { model.encode(Tensor.uniform([2, 3, 32, 32], using: &g)) }
+    let images = withoutGradient {
+      model.encode(Tensor.uniform([2, 3, 32, 32], using: &g))
+    }
     let (maps, _) = model.decoderMaps([try sequence()], images: images, positions: 0..<14)
     #expect(maps.count == 1 && maps[0].shape.suffix(2) == [8, 8])
     // The whole model still trains end to end: a finite joint loss.

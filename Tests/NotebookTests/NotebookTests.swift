@@ -29,7 +29,7 @@ struct FigureTests {
       Issue.record("reading a text file as PNG should fail")
     } catch let error as PNGError {
       #expect(error.description.contains(path))
-      #expect(error.description.contains("not a readable PNG"))
+      #expect(error.description.contains("not a PNG file"))
     }
   }
 

@@ -78,7 +78,9 @@ struct PNGFuzzTests {
           : UInt32(truncatingIfNeeded: random.nextInt(below: 1 << 31))
         put(length, &damaged, at: chunk.start)
       case 3:
-        let sizes: [UInt32] = [0, 1, 31, 33, 64, 65_535, 1 << 20, 0x7FFF_FFFF, 0xFFFF_FFFF]
+        let sizes: [UInt32] = [
+          0, 1, 31, 33, 64, 65_535, 1 << 20, 0x7FFF_FFFF, 0xFFFF_FFFF,
+        ]
         put(sizes[random.nextInt(below: sizes.count)], &damaged, at: header.start + 8)
         put(sizes[random.nextInt(below: sizes.count)], &damaged, at: header.start + 12)
         fixCRC(&damaged, start: header.start, length: header.length)
