@@ -92,6 +92,12 @@ let package = Package(
         "Layers", "Datasets", "Vision", "Language", "Diffusion", "Interleaved",
         "Training", "Platform",
       ])
+    + chapter(
+      10,
+      uses: [
+        "Layers", "Datasets", "Vision", "Language", "Diffusion", "Interleaved",
+        "Training", "Evaluation", "Platform",
+      ])
     // Appendix A, performance engineering: what makes the engine fast, measured.
     + appendix(
       "A",
@@ -159,7 +165,7 @@ let package = Package(
     .testTarget(name: "BookBuilderTests", dependencies: ["BookBuilder"]),
     .testTarget(
       name: "ExercisesTests",
-      dependencies: (1...9).map { .target(name: exercisesName($0)) } + [
+      dependencies: (1...10).map { .target(name: exercisesName($0)) } + [
         "ExercisesA", "Exercises", "Solutions", "Datasets", "Language", "Interleaved",
       ]),
   ]

@@ -46,16 +46,18 @@ public enum LayoutAblation {
   }
   // MARK: end
 
-  /// Each map's scene drawn by `model` ("[map] scene: [drawn]"), [N, 3, 32, 32].
+  /// Each map's scene drawn by `model` ("[map] scene: [drawn]") with DDIM in `steps`
+  /// steps, [N, 3, 32, 32].
   public static func draw(
-    _ scenes: [Scene], with model: MMInterleaved, tokenizer: BPETokenizer, seed: UInt64
+    _ scenes: [Scene], with model: MMInterleaved, tokenizer: BPETokenizer, seed: UInt64,
+    steps: Int = 25
   ) throws -> Tensor {
     var generator = SeededGenerator(seed: seed)
     let prompt = tokenizer.encode("scene:")
     return try model.drawLastImages(
       of: scenes.map { _ in SequenceDocument([.image, .text(prompt), .image]) },
       images: scenes.map { [$0.segmentationImage().tensor] },
-      special: SpecialTokens(tokenizer), using: &generator)
+      special: SpecialTokens(tokenizer), steps: steps, using: &generator)
   }
 
   /// The names of the scores, in the order tables show them.

@@ -1,5 +1,8 @@
+import Autograd
+import Datasets
 import Testing
 import Training
+import Vision
 
 @testable import Evaluation
 
@@ -44,5 +47,35 @@ struct MetricsTests {
     #expect(abs(all - (3.0 / 5 + 2.0 / 3 + 1.0 / 2) / 3) < 1e-12)
     let objects = meanIoU(predicted, truth, classes: 4, excluding: [0])
     #expect(abs(objects - (2.0 / 3 + 1.0 / 2) / 2) < 1e-12)
+  }
+}
+
+@Suite("Image–text agreement by a mini-CLIP")
+struct AgreementTests {
+  /// 100 × the mean cosine of each image's embedding with its own text's, worked out
+  /// from the two embeddings; and a text that matches better scores higher.
+  @Test func agreementIsTheMeanCosineTimesAHundred() {
+    var g = SeededGenerator(seed: 9)
+    let vision = ImageEncoder(using: &g).vit
+    let vocabulary = WordVocabulary()
+    let clip = MiniCLIP(
+      vision: vision, vocabulary: vocabulary.count, textLength: MiniCLIP.captionLength,
+      using: &g)
+    let images = Tensor.uniform([3, 3, 32, 32], using: &g)
+    let texts = ["a big red circle", "a small blue square at the top left", "two"]
+    let score = imageTextAgreement(
+      clip, images: images, texts: texts, vocabulary: vocabulary)
+    let a = withoutGradient { clip.embedImages(images) }  // [3, D]
+    let ids = texts.flatMap { vocabulary.encode($0, length: MiniCLIP.captionLength) }
+    let b = withoutGradient { clip.embedTexts(ids, batch: 3) }  // [3, D]
+    let d = a.shape[1]
+    var total = 0.0
+    for i in 0..<3 {
+      var dot = 0.0
+      for k in 0..<d { dot += Double(a.data[i * d + k]) * Double(b.data[i * d + k]) }
+      total += dot
+    }
+    #expect(abs(score - 100 * total / 3) < 1e-3)
+    #expect(score > -100 && score < 100)
   }
 }

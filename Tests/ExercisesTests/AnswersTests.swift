@@ -23,7 +23,7 @@ struct AnswersTests {
 
   /// (folder, heading in Answers.md) of every chapter and appendix.
   static let parts =
-    (1...9).map { (String(format: "Chapter%02d", $0), "Chapter \($0)") }
+    (1...10).map { (String(format: "Chapter%02d", $0), "Chapter \($0)") }
     + [("AppendixA", "Appendix A")]
 
   @Test(arguments: parts)
