@@ -68,7 +68,7 @@ func documentRow(_ pieces: [DocumentPiece], images: [Tensor]) -> Canvas {
   let zoom = 3, side = 32 * zoom, gap = 10
   let widths = pieces.map { piece -> Int in
     if case .text(let text, _) = piece {
-      return wrapped(text.trimmingCharacters(in: .whitespaces), to: 22)
+      return Canvas.wrap(text.trimmingCharacters(in: .whitespaces), to: 22)
         .map { Canvas.textWidth($0) }.max() ?? 0
     }
     return side
@@ -87,7 +87,7 @@ func documentRow(_ pieces: [DocumentPiece], images: [Tensor]) -> Canvas {
       }
       x += side + gap
     case .text(let text, let isNew):
-      let lines = wrapped(text.trimmingCharacters(in: .whitespaces), to: 22)
+      let lines = Canvas.wrap(text.trimmingCharacters(in: .whitespaces), to: 22)
       let textWidth = (lines.map { Canvas.textWidth($0) }.max() ?? 0)
       guard x + textWidth < width else { break }
       for (k, line) in lines.enumerated() { canvas.text(line, x: x, y: 14 + 18 * k) }
@@ -118,18 +118,4 @@ func stacked(_ rows: [(label: String, canvas: Canvas)]) -> Canvas {
     y += row.height + 4
   }
   return canvas
-}
-
-/// Splits `text` into lines of at most `limit` characters, at spaces.
-func wrapped(_ text: String, to limit: Int) -> [String] {
-  var lines: [String] = [], line = ""
-  for word in text.split(separator: " ") {
-    if !line.isEmpty && line.count + 1 + word.count > limit {
-      lines.append(line)
-      line = ""
-    }
-    line += (line.isEmpty ? "" : " ") + word
-  }
-  if !line.isEmpty { lines.append(line) }
-  return lines
 }

@@ -435,7 +435,11 @@ of two images, the task the multi-image ablation needs:
 
 @code(reading-ablation-data)
 
-Only the reading side learns, on the text loss:
+Every arm, reading or drawing, trains through the same function, from the same start:
+
+@code(ablation-train)
+
+A reading arm's loss is the text loss, and only the reading side learns:
 
 @code(reading-ablation-train)
 

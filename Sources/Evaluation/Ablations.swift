@@ -121,6 +121,39 @@ public struct AblationResult: Codable, Sendable, Equatable {
   }
 }
 
+// MARK: book:ablation-train
+/// Trains one arm: MMI-Tiny configured the arm's way, started from the parts Chapters
+/// 3 and 6 saved (as Chapter 9 starts), with only the parameters under `learning`
+/// learning, through the book's one training loop; `loss(model, packer, step)` is step
+/// `step`'s loss. Returns the model and the seconds its training took.
+public func trainArm(
+  _ arm: AblationArm, seed: UInt64, budget: AblationBudget, tokenizer: BPETokenizer,
+  full: Bool, learning: [String],
+  loss: (MMInterleaved, DocumentPacker, Int) throws -> Tensor
+) throws -> (model: MMInterleaved, seconds: Double) {
+  let configuration = arm.configuration(vocabularySize: tokenizer.vocabularySize)
+  var generator = SeededGenerator(seed: seed)
+  let model = MMInterleaved(configuration, using: &generator)
+  _ = try model.loadPretrainedParts(full: full)
+  let packer = DocumentPacker(
+    tokenizer: tokenizer, slotsPerImage: configuration.visualTokens)
+  var settings = TrainingConfiguration(
+    steps: budget.steps, learningRate: budget.learningRate,
+    warmupSteps: budget.warmupSteps, minimumLearningRate: budget.minimumLearningRate)
+  settings.label = arm.slug
+  let trainer = Trainer(model, settings) { name in
+    !learning.contains(where: name.hasPrefix)
+  }
+  var progress = AblationProgress(label: "\(arm.slug) seed \(seed)", total: budget.steps)
+  try trainer.run { step in
+    try loss(model, packer, step)
+  } afterStep: { step in
+    progress.after(step: step, loss: trainer.losses[step])
+  }
+  return (model, trainer.seconds)
+}
+// MARK: end
+
 /// Progress lines on standard error every `interval` seconds: "k8-mmfs seed 1 · step
 /// 300/1500 · loss 0.61 · 4.1 steps/s · 5 min left".
 struct AblationProgress {

@@ -18,31 +18,16 @@ public enum LayoutAblation {
     _ arm: AblationArm, seed: UInt64, budget: AblationBudget, tokenizer: BPETokenizer,
     full: Bool
   ) throws -> (model: MMInterleaved, seconds: Double) {
-    let configuration = arm.configuration(vocabularySize: tokenizer.vocabularySize)
-    var generator = SeededGenerator(seed: seed)
-    let model = MMInterleaved(configuration, using: &generator)
-    _ = try model.loadPretrainedParts(full: full)
-    let packer = DocumentPacker(
-      tokenizer: tokenizer, slotsPerImage: configuration.visualTokens)
-    var settings = TrainingConfiguration(
-      steps: budget.steps, learningRate: budget.learningRate,
-      warmupSteps: budget.warmupSteps, minimumLearningRate: budget.minimumLearningRate)
-    settings.label = arm.slug
-    let trainer = Trainer(model, settings) { name in
-      !drawingParts.contains(where: name.hasPrefix)
-    }
-    var progress = AblationProgress(
-      label: "\(arm.slug) seed \(seed)", total: budget.steps)
-    try trainer.run { step in
+    try trainArm(
+      arm, seed: seed, budget: budget, tokenizer: tokenizer, full: full,
+      learning: drawingParts
+    ) { model, packer, step in
       var documents = SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(step))
       let batch = try packer.batch(of: documentsPerStep) {
         try TrainingTask.segmentationToImage.document(using: &documents)
       }
       return model.loss(batch, using: &documents).image
-    } afterStep: { step in
-      progress.after(step: step, loss: trainer.losses[step])
     }
-    return (model, trainer.seconds)
   }
   // MARK: end
 

@@ -43,37 +43,21 @@ public enum ReadingAblation {
   // MARK: end
 
   // MARK: book:reading-ablation-train
-  /// Trains one arm from the parts Chapters 3 and 6 saved: only the reading side
-  /// learns, on the text loss alone (these documents draw nothing). Returns the model
-  /// and the seconds its training took.
+  /// Trains one arm: only the reading side learns, on the text loss alone (these
+  /// documents draw nothing, so the U-Net need not run).
   public static func train(
     _ arm: AblationArm, seed: UInt64, budget: AblationBudget, tokenizer: BPETokenizer,
     full: Bool
   ) throws -> (model: MMInterleaved, seconds: Double) {
-    let configuration = arm.configuration(vocabularySize: tokenizer.vocabularySize)
-    var generator = SeededGenerator(seed: seed)
-    let model = MMInterleaved(configuration, using: &generator)
-    _ = try model.loadPretrainedParts(full: full)
-    let packer = DocumentPacker(
-      tokenizer: tokenizer, slotsPerImage: configuration.visualTokens)
-    var settings = TrainingConfiguration(
-      steps: budget.steps, learningRate: budget.learningRate,
-      warmupSteps: budget.warmupSteps, minimumLearningRate: budget.minimumLearningRate)
-    settings.label = arm.slug
-    let trainer = Trainer(model, settings) { name in
-      !readingParts.contains(where: name.hasPrefix)
-    }
-    var progress = AblationProgress(
-      label: "\(arm.slug) seed \(seed)", total: budget.steps)
-    try trainer.run { step in
+    try trainArm(
+      arm, seed: seed, budget: budget, tokenizer: tokenizer, full: full,
+      learning: readingParts
+    ) { model, packer, step in
       let batch = try Self.batch(at: step, seed: seed, packer: packer)
       let images = model.encode(batch.images)
       let states = model.decoderStates(batch.sequences, images: images)  // [B, T, C]
       return model.textLoss(states, batch.sequences)
-    } afterStep: { step in
-      progress.after(step: step, loss: trainer.losses[step])
     }
-    return (model, trainer.seconds)
   }
   // MARK: end
 }

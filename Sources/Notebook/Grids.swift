@@ -108,7 +108,7 @@ extension Canvas {
   }
 
   /// Splits `text` into lines of at most `limit` characters, at spaces.
-  static func wrap(_ text: String, to limit: Int) -> [String] {
+  public static func wrap(_ text: String, to limit: Int) -> [String] {
     var lines: [String] = [], current = ""
     for word in text.split(separator: " ") {
       if !current.isEmpty && current.count + 1 + word.count > limit {

@@ -8,23 +8,19 @@ import Testing
 
 @testable import Interleaved
 
-/// A tiny dense cross-attention in the decoder's place: the same sizes, images and
-/// visibility as `TinyDecoderSetup`.
+/// A tiny dense cross-attention in the decoder's place: the layer, states and maps of
+/// `TinyDecoderSetup`, with this layer instead of MMFS.
 struct TinyCrossAttentionSetup {
   let layer: DecoderCrossAttention
   let h: Tensor  // [1, 3, 6]
   let maps: [Tensor]  // [1, 2, 4, 4, 4], [1, 2, 4, 2, 2]
-  let visible = [false, false, true, false, true, true]
+  let visible: [Bool]
 
   init(seed: UInt64) {
-    var configuration = SynchronizerConfiguration()
-    (configuration.queryWidth, configuration.valueWidth) = (6, 4)
-    (configuration.attentionWidth, configuration.outputWidth) = (4, 6)
-    (configuration.heads, configuration.levels, configuration.points) = (2, 2, 2)
+    let tiny = TinyDecoderSetup(seed: seed)
     var g = SeededGenerator(seed: seed)
-    layer = DecoderCrossAttention(configuration, using: &g)
-    h = Tensor.normal([1, 3, 6], using: &g, requiresGrad: true)
-    maps = [4, 2].map { Tensor.normal([1, 2, 4, $0, $0], using: &g, requiresGrad: true) }
+    layer = DecoderCrossAttention(TinyDecoderSetup.configuration, using: &g)
+    (h, maps, visible) = (tiny.h, tiny.maps, tiny.visible)
   }
 }
 

@@ -13,14 +13,20 @@ struct TinyDecoderSetup {
   let maps: [Tensor]  // [1, 2, 4, 4, 4], [1, 2, 4, 2, 2]
   let visible = [false, false, true, false, true, true]
 
-  init(seed: UInt64) {
+  /// Width 6, maps of 4 channels at two levels, 2 heads of 2 points, up to 3 images:
+  /// also the size of the dense cross-attention tests.
+  static var configuration: SynchronizerConfiguration {
     var configuration = SynchronizerConfiguration()
     (configuration.queryWidth, configuration.valueWidth) = (6, 4)
     (configuration.attentionWidth, configuration.outputWidth) = (4, 6)
     (configuration.heads, configuration.levels, configuration.points) = (2, 2, 2)
     configuration.maxImages = 3
+    return configuration
+  }
+
+  init(seed: UInt64) {
     var g = SeededGenerator(seed: seed)
-    layer = DecoderSynchronizer(configuration, using: &g)
+    layer = DecoderSynchronizer(Self.configuration, using: &g)
     h = Tensor.normal([1, 3, 6], using: &g, requiresGrad: true)
     maps = [4, 2].map { Tensor.normal([1, 2, 4, $0, $0], using: &g, requiresGrad: true) }
   }
