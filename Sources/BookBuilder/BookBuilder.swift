@@ -182,13 +182,14 @@ struct CheckTranscripts: ParsableCommand {
       let own = Self.chapterFamilyFile(name)
       let made =
         (try? String(contentsOfFile: own, encoding: .utf8))?.trimmed ?? bookFamily
+      let output = try runChapter(name, binPath: common.binPath, markers: false)
       if !bless, let made, made != family {
         // Other kernels sum in another order: every trained number would differ in
-        // its last digits, so a comparison would only report that.
+        // its last digits, so a comparison would only report that. The chapter still
+        // runs: it must not fail, and later chapters read what it saves.
         skipped.append("\(name) (\(made))")
         continue
       }
-      let output = try runChapter(name, binPath: common.binPath, markers: false)
       let transcript = withoutTimings(output)
       let expectedFile = "Transcripts/\(name).txt"
       if bless {
@@ -219,9 +220,9 @@ struct CheckTranscripts: ParsableCommand {
     }
     if !skipped.isEmpty {
       print(
-        "  not compared, made with other OpenBLAS kernels than this CPU's \(family) "
-          + "(OPENBLAS_CORETYPE=<family> runs them where the CPU can): "
-          + skipped.joined(separator: ", ") + ". The test suite above still ran.")
+        "  ran but not compared, made with other OpenBLAS kernels than this CPU's "
+          + "\(family) (OPENBLAS_CORETYPE=<family> runs them where the CPU can): "
+          + skipped.joined(separator: ", ") + ".")
     }
     guard failed.isEmpty else {
       throw BookError(
