@@ -239,7 +239,7 @@ words as digits, no articles). With ten human answers $h_1, \dots, h_{10}$, an a
 $a$ scores
 
 $$\mathrm{Acc}(a) = \frac{1}{10} \sum_{i=1}^{10}
-  \min\Bigl(1, \tfrac{1}{3}\,\bigl|\{\, j \ne i : h_j = a \,\}\bigr|\Bigr),$$
+  \min\left(1, \frac{1}{3}\,\left|\{\, j \ne i : h_j = a \,\}\right|\right),$$
 
 three agreeing humans out of the nine left being full marks. With one true answer, it
 is the exact match of normalised answers:
@@ -263,7 +263,7 @@ CIDEr-D is Chapter 9's, written there from its definition. The **Fréchet distan
 Chapter 7's, between Gaussians fitted to two sets of features,
 
 $$d^2 = \lVert \mu_1 - \mu_2 \rVert^2
-  + \mathrm{Tr}\bigl(\Sigma_1 + \Sigma_2 - 2\,(\Sigma_1 \Sigma_2)^{1/2}\bigr);$$
+  + \mathrm{Tr}\left(\Sigma_1 + \Sigma_2 - 2\,(\Sigma_1 \Sigma_2)^{1/2}\right);$$
 
 FID computes it on Inception-v3 features, we on Chapter 3's encoder (the mean of its
 64 ViT tokens), so our numbers are not FIDs and compare only with each other. The
