@@ -12,8 +12,7 @@ import Vision
 /// With ten human answers per question, the accuracy of an answer is
 /// min(1, humans who gave it / 3), averaged over the ten ways of leaving one human
 /// out. The world has one true answer per question, so the book scores exact
-/// matches of normalised answers: the same formula with the one answer counted
-/// three times.
+/// matches of normalised answers: what the formula gives when all ten humans agree.
 public enum VQAAccuracy {
   static let numbers = [
     "none": "0", "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4",
