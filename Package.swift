@@ -124,8 +124,9 @@ let package = Package(
     .executableTarget(
       name: "Generate",
       dependencies: [
-        "Autograd", "Platform", "Layers", "Language", "Interleaved", "Evaluation",
-        "Notebook", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        "Autograd", "Platform", "Layers", "Datasets", "Language", "Interleaved",
+        "Evaluation", "Notebook",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
       name: "BookBuilder",

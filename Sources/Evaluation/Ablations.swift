@@ -154,6 +154,12 @@ public func trainArm(
 }
 // MARK: end
 
+/// The generator of an ablation's step `step`: a function of the seed and the step
+/// alone, so that every arm sees the same batches.
+func stepGenerator(seed: UInt64, step: Int) -> SeededGenerator {
+  SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(step))
+}
+
 /// Progress lines on standard error every `interval` seconds: "k8-mmfs seed 1 · step
 /// 300/1500 · loss 0.61 · 4.1 steps/s · 5 min left".
 struct AblationProgress {

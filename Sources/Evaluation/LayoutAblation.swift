@@ -22,7 +22,7 @@ public enum LayoutAblation {
       arm, seed: seed, budget: budget, tokenizer: tokenizer, full: full,
       learning: drawingParts
     ) { model, packer, step in
-      var documents = SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(step))
+      var documents = stepGenerator(seed: seed, step: step)
       let batch = try packer.batch(of: documentsPerStep) {
         try TrainingTask.segmentationToImage.document(using: &documents)
       }

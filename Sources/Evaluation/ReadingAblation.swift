@@ -25,7 +25,7 @@ public enum ReadingAblation {
   ) throws
     -> InterleavedBatch
   {
-    var generator = SeededGenerator(seed: seed &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(step))
+    var generator = stepGenerator(seed: seed, step: step)
     var ticket = generator.nextInt(below: weights.values.reduce(0, +))
     let kind = Kind.allCases.first { kind in
       defer { ticket -= weights[kind]! }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Autograd
+import Datasets
 import Evaluation
 import Interleaved
 import Language
@@ -159,11 +160,8 @@ struct Generate: ParsableCommand {
   /// A 32×32 PNG as the model reads an image: [3, 32, 32] in [0, 1].
   static func loadImage(_ path: String) throws -> Tensor {
     let canvas = try Canvas.readPNG(from: path, size: (32, 32))
-    let plane = 32 * 32
-    let values = (0..<(3 * plane)).map { k in
-      Float(canvas.pixels[(k % plane) * 3 + k / plane]) / 255
-    }
-    return Tensor(shape: [3, 32, 32], data: values)
+    let pixels = canvas.pixels.map { Float($0) / 255 }  // [H, W, 3]
+    return RGBImage(width: 32, height: 32, pixels: pixels).tensor
   }
 
   /// The page and its images, and the document as text on standard output.
@@ -172,12 +170,9 @@ struct Generate: ParsableCommand {
     var files: [String] = []
     for (index, image) in document.images.enumerated() {
       let name = "image-\(index + 1).png"
-      let plane = 32 * 32
       var canvas = Canvas(width: 32, height: 32)
-      for p in 0..<plane {
-        let byte = { (c: Int) in UInt8(min(max(image.data[c * plane + p], 0), 1) * 255) }
-        canvas.set(x: p % 32, y: p / 32, Color(byte(0), byte(1), byte(2)))
-      }
+      let picture = pixelLists(image.reshaped([1, 3, 32, 32]))[0]  // [H, W, 3]
+      canvas.paste(rgb: picture, width: 32, height: 32, x: 0, y: 0, zoom: 1)
       try canvas.writePNG(to: output + "/" + name)
       files.append(name)
     }
