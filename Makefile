@@ -8,7 +8,8 @@ APT_PACKAGES := libopenblas-dev libpng-dev pandoc texlive-xetex \
 	texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern \
 	fonts-dejavu-core
 
-.PHONY: help deps build demo test book bench bench-peer doctor bless clean
+.PHONY: help deps build demo test book bench bench-peer parity twin-venv doctor bless \
+	clean
 
 help:
 	@echo "MM-Interleaved from Scratch"
@@ -24,6 +25,9 @@ help:
 	@echo "  make bench-peer  the whole training step, DDIM and decoding beside the PyTorch"
 	@echo "                peer (../shared/peer), measured back to back at 1 and 2 threads;"
 	@echo "                records the table for Appendix A in Results/appA-peer.md"
+	@echo "  make parity   the PyTorch twin (Reference/, optional) recomputes every part of"
+	@echo "                MMI-Tiny and every checkpoint: OK / NOT OK per case, then ALL OK"
+	@echo "                (first run: a Python environment with torch's CPU build, ~200 MB)"
 	@echo "  make doctor   self-check to paste into a bug report"
 	@echo "  make deps     install missing system packages (apt; uses sudo if not root)"
 	@echo "  make bless    accept the chapters' current transcripts as the expected ones"
@@ -131,6 +135,34 @@ bench-peer: build
 	done; \
 	$(BIN)/Bench $$ours --peer $$out/peer.jsonl --record Results/appA-peer.md || exit 1; \
 	echo "bench-peer: raw figures in $$out"
+
+# parity: the PyTorch twin (Reference/, optional) checked against our engine, llm.c
+# style: `Parity` writes cases (each part of MMI-Tiny, the whole joint loss with every
+# gradient, one AdamW step, and a forward pass of every checkpoint in Checkpoints/),
+# and Reference/parity.py recomputes them in PyTorch and prints OK / NOT OK per case,
+# then ALL OK. The first run makes a Python environment with the CPU build of torch in
+# $(TWIN_VENV) (about 200 MB to download; no GPU libraries) and reuses it after that.
+TWIN_VENV ?= $(HOME)/.cache/mmi-twin-venv
+TWIN_PYTHON := $(TWIN_VENV)/bin/python
+parity: build twin-venv
+	$(BIN)/Parity --output Reference/cases $(wildcard Checkpoints/*.safetensors)
+	$(TWIN_PYTHON) Reference/parity.py Reference/cases --self-test
+
+# twin-venv: the twin's Python environment (torch, CPU build, and numpy). Exit code 3
+# means Python or torch could not be installed here (CI then skips the twin).
+twin-venv:
+	@if [ -x "$(TWIN_PYTHON)" ] && "$(TWIN_PYTHON)" -c "import torch, numpy" 2>/dev/null; \
+	then exit 0; fi; \
+	if ! command -v python3 >/dev/null || ! python3 -m venv --help >/dev/null 2>&1; then \
+	  echo "twin-venv: needs python3 with venv (apt-get install python3-venv)" >&2; \
+	  exit 3; fi; \
+	echo "twin-venv: making $(TWIN_VENV) with torch (CPU build) and numpy"; \
+	python3 -m venv "$(TWIN_VENV)" || exit 3; \
+	pip="$(TWIN_PYTHON) -m pip install -q --disable-pip-version-check"; \
+	$$pip -r Reference/requirements.txt 2>/dev/null \
+	  || $$pip torch numpy --index-url https://download.pytorch.org/whl/cpu \
+	  || { echo "twin-venv: could not install torch; see Reference/README.md" >&2; \
+	       rm -rf "$(TWIN_VENV)"; exit 3; }
 
 # doctor: a self-check to paste into a bug report (toolchain, OS, BLAS kernel and
 # threads, libpng, pandoc, TeX, a timed matmul).

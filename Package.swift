@@ -128,6 +128,14 @@ let package = Package(
         "Evaluation", "Notebook",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
+    // The cases the PyTorch twin (Reference/) is checked against: `make parity`.
+    .executableTarget(
+      name: "Parity",
+      dependencies: [
+        "Autograd", "Platform", "Layers", "Vision", "Resampler", "Synchronizer",
+        "Language", "Diffusion", "Interleaved",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
     .executableTarget(
       name: "BookBuilder",
       dependencies: [

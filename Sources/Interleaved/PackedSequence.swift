@@ -76,7 +76,7 @@ public struct PackedSequence: Sendable, Equatable {
   public let slotsPerImage: Int
   public let special: SpecialTokens
   /// Whether the text before each document's first image is a target.
-  let trainsTextBeforeFirstImage: [Bool]
+  public let trainsTextBeforeFirstImage: [Bool]
 
   public var length: Int { tokens.count }
   public var imageCount: Int { beginImages.count }
