@@ -8,8 +8,8 @@ APT_PACKAGES := libopenblas-dev libpng-dev pandoc texlive-xetex \
 	texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern \
 	fonts-dejavu-core
 
-.PHONY: help deps build demo test book bench bench-peer parity twin-venv doctor bless \
-	clean
+.PHONY: help deps build demo test book bench bench-peer parity twin-venv twin-train \
+	doctor bless clean
 
 help:
 	@echo "MM-Interleaved from Scratch"
@@ -28,6 +28,8 @@ help:
 	@echo "  make parity   the PyTorch twin (Reference/, optional) recomputes every part of"
 	@echo "                MMI-Tiny and every checkpoint: OK / NOT OK per case, then ALL OK"
 	@echo "                (first run: a Python environment with torch's CPU build, ~200 MB)"
+	@echo "  make twin-train  ours and the twin train on the same batches; the twin again on"
+	@echo "                two processes (torchrun, DDP); Generate runs on its weights (~3 min)"
 	@echo "  make doctor   self-check to paste into a bug report"
 	@echo "  make deps     install missing system packages (apt; uses sudo if not root)"
 	@echo "  make bless    accept the chapters' current transcripts as the expected ones"
@@ -146,7 +148,27 @@ TWIN_VENV ?= $(HOME)/.cache/mmi-twin-venv
 TWIN_PYTHON := $(TWIN_VENV)/bin/python
 parity: build twin-venv
 	$(BIN)/Parity --output Reference/cases $(wildcard Checkpoints/*.safetensors)
-	$(TWIN_PYTHON) Reference/parity.py Reference/cases --self-test
+	$(TWIN_PYTHON) Reference/parity.py Reference/cases --self-test \
+	  $(if $(RECORD),--record Results/appB-parity.md)
+
+# twin-train: our engine and the twin train MMI-Tiny from Chapter 9's start on the same
+# batches of its first stage (our engine writes them: Parity data), the twin then on
+# two processes with DistributedDataParallel (torchrun, gloo); our engine loads what
+# the twin trained (a parity check on it, and Generate continues a document with it).
+# Writes Results/appB-twin.md and appB-losses.csv, which Appendix B shows. ~3 min.
+TWIN_STEPS ?= 200
+twin-train: build twin-venv
+	$(BIN)/Parity data --output Reference/data --steps $(TWIN_STEPS) --warmup 20 \
+	  --train --threads 2
+	$(TWIN_PYTHON) Reference/train.py --data Reference/data --threads 2
+	$(TWIN_VENV)/bin/torchrun --nproc_per_node 2 Reference/train.py --data Reference/data
+	$(BIN)/Parity --output Reference/data/cases \
+	  Reference/data/twin-trained-1.safetensors Reference/data/twin-trained-2.safetensors
+	$(TWIN_PYTHON) Reference/parity.py Reference/data/cases
+	$(BIN)/Generate --quick --checkpoint Reference/data/twin-trained-2.safetensors \
+	  --prompt "<image> caption:" --image Reference/data/scene.png \
+	  --output Reference/data/generated | tee Reference/data/generated.txt
+	$(TWIN_PYTHON) Reference/record.py Reference/data Results/appB-twin.md
 
 # twin-venv: the twin's Python environment (torch, CPU build, and numpy). Exit code 3
 # means Python or torch could not be installed here (CI then skips the twin).

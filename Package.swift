@@ -133,7 +133,7 @@ let package = Package(
       name: "Parity",
       dependencies: [
         "Autograd", "Platform", "Layers", "Vision", "Resampler", "Synchronizer",
-        "Language", "Diffusion", "Interleaved",
+        "Language", "Diffusion", "Interleaved", "Training", "Notebook",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(

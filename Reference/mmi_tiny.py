@@ -951,7 +951,7 @@ class MMInterleaved(nn.Module):
         text = self.text_loss(states, sequences)
         picked = self.conditioned_images(sequences)
         if not picked:
-            image = states.sum() * 0
+            image = torch.zeros((), dtype=states.dtype)
             return text + self.c.imageLossWeight * image, text, image, states
         n = len(picked)
         context = states if self.c.imageLossTrainsDecoder else states.detach()

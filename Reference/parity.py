@@ -394,7 +394,7 @@ def check(case, runner=None):
     return [(key, errors[key], allowed[key]) for key in errors], problems
 
 
-def report(name, errors, problems, verbose=False):
+def report(name, errors, problems, verbose=False, rows=None):
     ok = not problems and all(error <= allowed for _, error, allowed in errors)
     worst = max(errors, key=lambda e: e[1] / e[2]) if errors else ("-", 0.0, TOLERANCE)
     counts = f"{sum(1 for e in errors if e[0].startswith('output'))} outputs, " \
@@ -402,6 +402,11 @@ def report(name, errors, problems, verbose=False):
     note = "" if worst[2] == TOLERANCE else f"; float32's own: {worst[2] / 2:.1e}"
     print(f"{'OK    ' if ok else 'NOT OK'} {name:<36} {counts:<25} "
           f"largest error {worst[1]:.1e} ({worst[0]}{note})")
+    if rows is not None:
+        kind, _, tensor = worst[0].partition(".")
+        if kind == "grad":
+            tensor = "gradient of " + tensor.partition(".")[2]
+        rows.append((name, counts, f"{worst[1]:.1e}", tensor, "OK" if ok else "NOT OK"))
     for problem in problems:
         print(f"         {problem}")
     for tensor, error, allowed in sorted(errors, key=lambda e: -e[1]):
@@ -431,6 +436,18 @@ def self_test(folder):
     return first and second
 
 
+def record(path, rows):
+    """The results as the Markdown table Appendix B shows (`make parity` writes it)."""
+    lines = [f"PyTorch {torch.__version__}, float64 twin; largest error = largest "
+             f"|ours - twin| / largest |twin| of the worst tensor; tolerance "
+             f"{TOLERANCE:g}.", "",
+             "| case | compared | largest error | in | result |",
+             "|---|---|---|---|---|"]
+    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
+    with open(path, "w") as f:
+        f.write("\n".join(lines) + "\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folder", nargs="?", default="Reference/cases")
@@ -438,6 +455,8 @@ def main():
                         help="print the error of every tensor compared")
     parser.add_argument("--self-test", action="store_true",
                         help="also show that a wrong twin and a wrong gradient fail")
+    parser.add_argument("--record", metavar="FILE",
+                        help="also write the results as a Markdown table (Appendix B's)")
     arguments = parser.parse_args()
     paths = sorted(glob.glob(os.path.join(arguments.folder, "*.safetensors")))
     if not paths:
@@ -446,16 +465,18 @@ def main():
     torch.manual_seed(0)
     print(f"# PyTorch {torch.__version__}, float64, tolerance {TOLERANCE:g} "
           f"(largest |ours - twin| / largest |twin| per tensor)")
-    all_ok = True
+    all_ok, rows = True, []
     for path in paths:
         case = Case(path)
         try:
             errors, problems = check(case)
         except Exception as error:  # a twin that cannot even run is NOT OK, not a crash
             errors, problems = [], [f"{type(error).__name__}: {error}"]
-        all_ok &= report(case.name, errors, problems, arguments.verbose)
+        all_ok &= report(case.name, errors, problems, arguments.verbose, rows)
     if arguments.self_test:
         all_ok &= self_test(arguments.folder)
+    if arguments.record:
+        record(arguments.record, rows)
     print("ALL OK" if all_ok else "SOME NOT OK")
     sys.exit(0 if all_ok else 1)
 

@@ -68,18 +68,9 @@ enum ModelCases {
     record.metadata["sequences"] = sequencesJSON(batch.sequences)
     record.input("images", batch.images)
     // The loss draws from the generator; a copy replays the same draws, in its order.
-    var replay = generator
+    let replay = generator
     let loss = model.loss(batch, using: &generator)
-    let n = loss.conditionedImages
-    let timesteps = (0..<n).map { _ in replay.nextInt(below: model.schedule.steps) }
-    let noise = Tensor.normal([n, 3, 32, 32], using: &replay)
-    let p = model.configuration.conditionDropProbability
-    let dropped = (0..<n).map { _ in replay.nextUniform() < p }
-    precondition(
-      replay.next() == generator.next(), "the replay drew differently from the loss")
-    record.input("timesteps", integers: timesteps, shape: [n])
-    record.input("noise", noise)
-    record.input("dropped", flags: dropped, shape: [n])
+    record.recordDraws(images: loss.conditionedImages, model: model, using: replay)
     let states = withoutGradient {
       model.decoderStates(batch.sequences, images: model.encode(batch.images))
     }

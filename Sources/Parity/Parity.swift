@@ -4,10 +4,19 @@ import Layers
 import Platform
 
 /// `swift run -c release Parity`: writes the cases `Reference/parity.py` checks the
-/// PyTorch twin against (`make parity` runs both).
+/// PyTorch twin against (`make parity` runs both), and the data the twin trains on.
 @main
 struct Parity: ParsableCommand {
   static let configuration = CommandConfiguration(
+    abstract: "What the PyTorch twin (Reference/) is checked against and trains on.",
+    subcommands: [ParityCases.self, TrainingData.self],
+    defaultSubcommand: ParityCases.self)
+}
+
+/// `Parity cases` (the default): the cases `Reference/parity.py` checks.
+struct ParityCases: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "cases",
     abstract: "Write parity cases for the PyTorch twin (Reference/).",
     discussion: """
       Each case is a safetensors file: a part of MMI-Tiny (or the whole model, or one \
