@@ -75,11 +75,14 @@ struct Build: ParsableCommand {
 
   func collectRegions() throws -> Regions {
     var regions = Regions()
-    let enumerator = FileManager.default.enumerator(atPath: "Sources")
-    while let path = enumerator?.nextObject() as? String {
-      guard path.hasSuffix(".swift") else { continue }
-      let file = "Sources/\(path)"
-      try regions.scan(try String(contentsOfFile: file, encoding: .utf8), file: file)
+    // The library, and the PyTorch twin's Python (Appendix B shows it beside ours).
+    for (folder, suffix) in [("Sources", ".swift"), ("Reference", ".py")] {
+      let enumerator = FileManager.default.enumerator(atPath: folder)
+      while let path = enumerator?.nextObject() as? String {
+        guard path.hasSuffix(suffix) else { continue }
+        let file = "\(folder)/\(path)"
+        try regions.scan(try String(contentsOfFile: file, encoding: .utf8), file: file)
+      }
     }
     return regions
   }

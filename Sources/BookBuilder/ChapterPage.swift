@@ -86,7 +86,8 @@ struct ChapterPage {
         }
         usedRegions.append(name)
         lines.append(
-          "::: {.listing}\n*\(region.file)*\n:::\n\n```swift\n\(region.code)\n```")
+          "::: {.listing}\n*\(region.file)*\n:::\n\n```\(region.language)\n"
+            + "\(region.code)\n```")
       } else if trimmed.hasPrefix("@fullrun("), trimmed.hasSuffix(")") {
         // @fullrun(name) or @fullrun(name, the command that records it)
         let arguments = trimmed.dropFirst(9).dropLast().split(

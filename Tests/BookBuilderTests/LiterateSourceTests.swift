@@ -55,6 +55,24 @@ struct LiterateSourceTests {
     #expect(page.usedRegions == ["sample"])
   }
 
+  /// The PyTorch twin's regions are Python, marked with `#`, and shown as Python.
+  @Test func pythonRegionsAreMarkedWithHashAndShownAsPython() throws {
+    let source = try LiterateSource(chapter)
+    var regions = Regions()
+    try regions.scan(
+      "x = 1\n    # MARK: book:sample\n    y = 2\n    # MARK: end\n// MARK: book:no\n",
+      file: "Reference/a.py")
+    #expect(regions.byName["sample"]?.language == "python")
+    #expect(regions.byName["no"] == nil)  // a Swift marker means nothing in Python
+    var page = try ChapterPage(
+      source: source, transcript: "\u{1E}7\u{1F}1\n", chapter: "Test")
+    #expect(try page.markdown(regions: regions).contains("```python\ny = 2\n```"))
+    #expect(throws: BookError.self) {
+      var unclosed = Regions()
+      try unclosed.scan("# MARK: book:open\ny = 2\n", file: "Reference/b.py")
+    }
+  }
+
   @Test func markdownLinesBecomeMarkdownNotOutput() throws {
     let source = try LiterateSource(chapter)
     var page = try ChapterPage(
