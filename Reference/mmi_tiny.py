@@ -362,6 +362,7 @@ class MultiModalFeatureSynchronizer(nn.Module):
         weights = rows.reshape(b, t, h, -1).softmax(-1).view(rows.shape)
         return locations, weights
 
+    # MARK: book:twin-mmfs
     def forward(self, x, reference, maps, visible):
         """x [B, T, Cq], reference [B, T, 2] in [0, 1]^2, maps L x [B, N, C, H_l, W_l],
         visible [B, T, N] bool -> [B, T, Cout]."""
@@ -372,18 +373,21 @@ class MultiModalFeatureSynchronizer(nn.Module):
         d = c.attentionWidth // h
         locations, weights = self.sampling_pattern(x, reference, n, visible)
         # grid_sample wants [-1, 1] with align_corners=False: px = x W - 0.5, as ours.
-        grid = (locations * 2 - 1).permute(0, 2, 3, 1, 4, 5).reshape(b * n * h, t, p, 2)
+        grid = (locations * 2 - 1).permute(0, 2, 3, 1, 4, 5) \
+            .reshape(b * n * h, t, p, 2)  # [B N h, T, P, 2]
         read = 0
         for level, map_ in enumerate(maps):
             height, width = map_.shape[3:]
-            values = self.valueProjection(map_.permute(0, 1, 3, 4, 2))  # [B,N,H,W,h*d]
-            values = values.view(b, n, height, width, h, d).permute(0, 1, 4, 5, 2, 3) \
-                .reshape(b * n * h, d, height, width)
-            samples = F.grid_sample(values, grid, mode="bilinear", padding_mode="zeros",
-                                    align_corners=False).view(b, n, h, d, t, p)
+            values = self.valueProjection(map_.permute(0, 1, 3, 4, 2))  # [B,N,H,W,hd]
+            values = values.view(b, n, height, width, h, d) \
+                .permute(0, 1, 4, 5, 2, 3).reshape(b * n * h, d, height, width)
+            samples = F.grid_sample(
+                values, grid, mode="bilinear", padding_mode="zeros",
+                align_corners=False).view(b, n, h, d, t, p)  # [B, N, h, d, T, P]
             level_weights = weights[:, :, :, :, level, :p].permute(0, 3, 2, 1, 4)
             read = read + torch.einsum("bnhdtp,bnhtp->bthd", samples, level_weights)
         return self.outputProjection(read.reshape(b, t, h * d))
+    # MARK: end
 
 
 def normalised_over_channels(maps, norm):

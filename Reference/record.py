@@ -98,8 +98,8 @@ def main():
               f"twice the data."]
     generated = os.path.join(data, "generated.txt")
     if os.path.exists(generated):
-        lines += ["", "Our engine's `Generate`, on the weights the two processes trained, "
-                  "given a scene of the world (`--image`):", "", "```"]
+        lines += ["", "Our engine's `Generate`, on the weights the two processes "
+                  "trained, given a scene of the world (`--image`):", "", "```"]
         lines += [line.rstrip() for line in open(generated)
                   if line.strip() and not line.startswith("written:")]
         lines += ["```"]

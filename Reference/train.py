@@ -66,7 +66,8 @@ class Batches:
     """The batches written by `Parity data`, read when asked for."""
 
     def __init__(self, folder):
-        self.paths = sorted(glob.glob(os.path.join(folder, "batches", "step-*.safetensors")))
+        pattern = os.path.join(folder, "batches", "step-*.safetensors")
+        self.paths = sorted(glob.glob(pattern))
         if not self.paths:
             sys.exit(f"train.py: no batches in {folder}/batches; write them with "
                      f"`swift run -c release Parity data --output {folder}`")
@@ -131,7 +132,8 @@ def main():
               f"{dist.get_backend() if world > 1 else 'none'}", flush=True)
     losses, seconds = [], []
     for step in range(steps):
-        sequences, images, draws = batches[step * world + rank]
+        # MARK: book:twin-step
+        sequences, images, draws = batches[step * world + rank]  # this process's own
         began = time.perf_counter()
         total, text, image, _ = trained(sequences, images, *draws)
         optimizer.zero_grad(set_to_none=True)
@@ -140,7 +142,8 @@ def main():
         rate = learning_rate(step, steps, base, warmup, minimum)
         for group in optimizer.param_groups:
             group["lr"] = rate * group["scale"]
-        optimizer.step()
+        optimizer.step()  # the same averaged gradients: every process stays in step
+        # MARK: end
         seconds.append(time.perf_counter() - began)
         values = torch.tensor([total.item(), text.item(), image.item()])
         if world > 1:
