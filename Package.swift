@@ -105,6 +105,11 @@ let package = Package(
         "Layers", "Vision", "Resampler", "Synchronizer", "Language", "Diffusion",
         "Interleaved", "Platform",
       ])
+    // Appendix B, from MMI-Tiny to the paper's 13B: the PyTorch twin, data-parallel
+    // training and what changes at scale.
+    + appendix(
+      "B",
+      uses: ["Layers", "Language", "Synchronizer", "Diffusion", "Interleaved", "Platform"])
     + [
     // Tools.
     .executableTarget(
@@ -175,7 +180,8 @@ let package = Package(
     .testTarget(
       name: "ExercisesTests",
       dependencies: (1...10).map { .target(name: exercisesName($0)) } + [
-        "ExercisesA", "Exercises", "Solutions", "Datasets", "Language", "Interleaved",
+        "ExercisesA", "ExercisesB", "Exercises", "Solutions", "Datasets", "Language",
+        "Interleaved",
       ]),
   ]
 )

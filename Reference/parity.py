@@ -437,13 +437,30 @@ def self_test(folder):
 
 
 def record(path, rows):
-    """The results as the Markdown table Appendix B shows (`make parity` writes it)."""
-    lines = [f"PyTorch {torch.__version__}, float64 twin; largest error = largest "
-             f"|ours - twin| / largest |twin| of the worst tensor; tolerance "
-             f"{TOLERANCE:g}.", "",
-             "| case | compared | largest error | in | result |",
-             "|---|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} | {e} |" for a, b, c, d, e in rows]
+    """The results as the Markdown tables Appendix B shows (`make parity RECORD=1`):
+    the parts, then the checkpoints. The separator lines' dashes set the columns'
+    widths when pandoc wraps a wide table."""
+    def counts(text):
+        outputs, gradients = text.split(", ")
+        return outputs.split()[0], gradients.split()[0]
+
+    parts = [r for r in rows if not r[0].startswith("checkpoint-")]
+    files = [r for r in rows if r[0].startswith("checkpoint-")]
+    lines = [f"PyTorch {torch.__version__}, the twin in float64; the largest error of "
+             f"a case is its worst tensor's largest |ours - twin| over that tensor's "
+             f"largest |twin|; tolerance {TOLERANCE:g}.", "",
+             "| part | outputs | gradients | largest error | in | result |",
+             "|--------------|---|---|----|----------------|---|"]
+    for name, count, error, tensor, result in parts:
+        outputs, gradients = counts(count)
+        lines.append(f"| {name} | {outputs} | {gradients} | {error} | {tensor} "
+                     f"| {result} |")
+    lines += ["", "| checkpoint (a forward pass) | outputs | largest error | in "
+              "| result |", "|--------------|---|----|--------|---|"]
+    for name, count, error, tensor, result in files:
+        outputs, _ = counts(count)
+        lines.append(f"| {name.removeprefix('checkpoint-')}.safetensors | {outputs} "
+                     f"| {error} | {tensor} | {result} |")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
 

@@ -24,7 +24,7 @@ struct AnswersTests {
   /// (folder, heading in Answers.md) of every chapter and appendix.
   static let parts =
     (1...10).map { (String(format: "Chapter%02d", $0), "Chapter \($0)") }
-    + [("AppendixA", "Appendix A")]
+    + [("AppendixA", "Appendix A"), ("AppendixB", "Appendix B")]
 
   @Test(arguments: parts)
   func everyQuestionHasOneAnswer(folder: String, heading: String) throws {
