@@ -171,21 +171,10 @@ twin-train: build twin-venv
 	  --output Reference/data/generated | tee Reference/data/generated.txt
 	$(TWIN_PYTHON) Reference/record.py Reference/data Results/appB-twin.md
 
-# twin-venv: the twin's Python environment (torch, CPU build, and numpy). Exit code 3
-# means Python or torch could not be installed here (CI then skips the twin).
+# twin-venv: the twin's Python environment (torch, CPU build, and numpy), made by
+# Reference/setup-venv.sh (its exit code 3: Python or torch cannot be installed here).
 twin-venv:
-	@if [ -x "$(TWIN_PYTHON)" ] && "$(TWIN_PYTHON)" -c "import torch, numpy" 2>/dev/null; \
-	then exit 0; fi; \
-	if ! command -v python3 >/dev/null || ! python3 -m venv --help >/dev/null 2>&1; then \
-	  echo "twin-venv: needs python3 with venv (apt-get install python3-venv)" >&2; \
-	  exit 3; fi; \
-	echo "twin-venv: making $(TWIN_VENV) with torch (CPU build) and numpy"; \
-	python3 -m venv "$(TWIN_VENV)" || exit 3; \
-	pip="$(TWIN_PYTHON) -m pip install -q --disable-pip-version-check"; \
-	$$pip -r Reference/requirements.txt 2>/dev/null \
-	  || $$pip torch numpy --index-url https://download.pytorch.org/whl/cpu \
-	  || { echo "twin-venv: could not install torch; see Reference/README.md" >&2; \
-	       rm -rf "$(TWIN_VENV)"; exit 3; }
+	@Reference/setup-venv.sh "$(TWIN_VENV)"
 
 # doctor: a self-check to paste into a bug report (toolchain, OS, BLAS kernel and
 # threads, libpng, pandoc, TeX, a timed matmul).
