@@ -673,6 +673,36 @@ class DecoderSynchronizer(nn.Module):
         return h + self.gate.tanh() * read
 
 
+class DecoderCrossAttention(nn.Module):
+    """Chapter 10's dense alternative to MMFS (the paper's Table 7): every token attends
+    to every cell of every level of every image it may see, plus one always-visible key
+    of value zero (the null slot), through a tanh gate that starts closed."""
+
+    def __init__(self, c):
+        super().__init__()
+        self.queryNorm = RMSNorm(c.queryWidth)
+        self.mapNorm = RMSNorm(c.valueWidth)
+        self.attention = MultiHeadAttention(c.queryWidth, c.heads, c.valueWidth)
+        self.gate = nn.Parameter(torch.zeros(1))
+
+    def forward(self, h, maps, visible):
+        b, t, _ = h.shape
+        n, channels = maps[0].shape[1], maps[0].shape[2]
+        cells, owners = [], []  # every cell of every level, image by image per level
+        for m in maps:
+            height, width = m.shape[3:]
+            cells.append(m.permute(0, 1, 3, 4, 2)
+                         .reshape(b, n * height * width, channels))  # [B, N H W, C_v]
+            owners += [j for j in range(n) for _ in range(height * width)]
+        keys = self.mapNorm(torch.cat(cells, 1))  # [B, S, C_v]
+        context = torch.cat([keys, torch.zeros(b, 1, channels).to(keys)], 1)
+        hidden = ~visible[:, :, torch.tensor(owners)]  # [B, T, S]
+        mask = torch.where(hidden, -math.inf, 0.0).to(h)
+        mask = torch.cat([mask, torch.zeros(b, t, 1).to(h)], 2)[:, None]  # [B,1,T,S+1]
+        read = self.attention(self.queryNorm(h), context, mask)
+        return h + self.gate.tanh() * read
+
+
 class ZeroConvolutionGate(nn.Module):
     def __init__(self, channels):
         super().__init__()
@@ -728,8 +758,17 @@ class InterleavedConfiguration:
     imageLossWeight: float = 2.0  # 10
     trainsEncoder: bool = False
     imageLossTrainsDecoder: bool = True
+    # Chapter 10's ablation switches; the defaults are MM-Interleaved.
+    decoderImageReader: str = "synchronizer"  # or "crossAttention" (Table 7)
+    decoderLevels: tuple = (0, 1, 2)  # the pyramid levels the decoder reads (Table 8)
+    decoderReadsEarlierImages: bool = True  # or the latest image only (Table 8)
+    unetSynchronizes: bool = True  # the U-Net's MMFS (Table 6c)
     vision: VisionConfiguration = field(default_factory=VisionConfiguration)
     decoderSynchronizer: SynchronizerConfiguration = field(
+        default_factory=SynchronizerConfiguration)
+    # The U-Net's MMFS: heads, levels, points and the maps' width (query and output
+    # widths are each site's channels).
+    unetSynchronizer: SynchronizerConfiguration = field(
         default_factory=SynchronizerConfiguration)
     unet: UNetConfiguration = field(default_factory=UNetConfiguration)
 
@@ -823,8 +862,13 @@ class MMInterleaved(nn.Module):
         nn.init.zeros_(self.visualProjection.bias)
         self.beginImageVector = nn.Parameter(torch.zeros(width))
         self.language = LanguageModel(c.language)
+        dense = c.decoderImageReader == "crossAttention"
         self.decoderSynchronizers = nn.ModuleList(
-            DecoderSynchronizer(c.decoderSynchronizer) for _ in c.synchronizedLayers)
+            DecoderSynchronizer(c.decoderSynchronizer)
+            for _ in ([] if dense else c.synchronizedLayers))
+        self.decoderCrossAttentions = nn.ModuleList(
+            DecoderCrossAttention(c.decoderSynchronizer)
+            for _ in (c.synchronizedLayers if dense else []))
         self.conditionProjection = nn.Linear(width, width)
         self.conditionResampler = PerceiverResampler(
             c.conditionTokens, width, c.conditionLayers, c.language.heads)
@@ -833,7 +877,8 @@ class MMInterleaved(nn.Module):
         sites = [(ch, c.vision.imageSize >> i) for i, ch in enumerate(c.unet.channels)]
         sites.append(sites[-1])  # the middle block
         self.unetSynchronizers = nn.ModuleList(
-            UNetSynchronizer(ch, side, c.decoderSynchronizer) for ch, side in sites)
+            UNetSynchronizer(ch, side, c.unetSynchronizer)
+            for ch, side in (sites if c.unetSynchronizes else []))
         self.schedule = NoiseSchedule(c.diffusionSteps)
 
     # -- reading ---------------------------------------------------------------------
@@ -878,8 +923,12 @@ class MMInterleaved(nn.Module):
             picks += [offset + j if j < count else None for j in range(n)]
             rows = torch.zeros(sequence.length, n, dtype=bool)
             rows[:, :count] = sequence.visibility()
+            if not self.c.decoderReadsEarlierImages:  # the most recent image only
+                counted = rows.long().cumsum(1)  # visible images up to each one
+                rows = rows & (counted == counted[:, -1:])
             visible.append(rows)
-        picked = [pick_rows(m, picks, (len(sequences), n)) for m in maps]
+        levels = [maps[level] for level in self.c.decoderLevels]
+        picked = [pick_rows(m, picks, (len(sequences), n)) for m in levels]
         return picked, torch.stack(visible)
 
     def decoder_states(self, sequences, visual, maps):
@@ -890,8 +939,10 @@ class MMInterleaved(nn.Module):
         def between(layer, h):
             if layer not in layers:
                 return h
-            synchronizer = self.decoderSynchronizers[layers.index(layer)]
-            return synchronizer(h, decoder_maps, visible)
+            readers = self.decoderCrossAttentions \
+                if self.c.decoderImageReader == "crossAttention" \
+                else self.decoderSynchronizers
+            return readers[layers.index(layer)](h, decoder_maps, visible)
 
         return self.language.hidden_states(x, between)
 
@@ -935,6 +986,8 @@ class MMInterleaved(nn.Module):
         return picked_maps, torch.tensor([p is not None for p in previous])
 
     def unet_hook(self, maps, has_previous):
+        if not self.c.unetSynchronizes:  # Table 6(c)'s ablation
+            return None
         levels = len(self.c.unet.channels)
 
         def hook(site, features):

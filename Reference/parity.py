@@ -142,10 +142,17 @@ def synchronizer_configuration(case):
 
 
 def interleaved_configuration(case):
+    s = case.settings
+    levels = tuple(int(v) for v in s.get("decoderLevels", "0 1 2").split())
     return m.InterleavedConfiguration(
         vocabularySize=case.setting("vocabularySize"),
         conditionDropProbability=case.setting("conditionDropProbability", float),
-        imageLossWeight=case.setting("imageLossWeight", float))
+        imageLossWeight=case.setting("imageLossWeight", float),
+        decoderImageReader=s.get("decoderImageReader", "synchronizer"),
+        decoderLevels=levels,
+        decoderReadsEarlierImages=s.get("decoderReadsEarlierImages", "true") == "true",
+        unetSynchronizes=s.get("unetSynchronizes", "true") == "true",
+        decoderSynchronizer=m.SynchronizerConfiguration(levels=len(levels)))
 
 
 def run_bilinear(case):
@@ -225,6 +232,15 @@ def run_unet_synchronizer(case):
     y = module(features, maps, case.flags("hasPrevious"))
     leaves = {"features": features, **{f"map{i}": v for i, v in enumerate(maps)}}
     return module, {"y": y}, leaves
+
+
+def run_decoder_cross_attention(case):
+    module = m.DecoderCrossAttention(synchronizer_configuration(case))
+    load_parameters(module, case)
+    h = case.leaf("h")
+    maps = [case.leaf(f"map{level}") for level in range(3)]
+    y = module(h, maps, case.flags("visible"))
+    return module, {"y": y}, {"h": h, **{f"map{i}": v for i, v in enumerate(maps)}}
 
 
 def run_resampler(case):
@@ -356,6 +372,9 @@ RUNNERS = {
     "image-encoder": run_encoder,
     "unet": run_unet,
     "joint-loss": run_interleaved,
+    "joint-loss-dense": run_interleaved,
+    "joint-loss-one-level-latest": run_interleaved,
+    "decoder-cross-attention": run_decoder_cross_attention,
     "adamw": run_adamw,
 }
 

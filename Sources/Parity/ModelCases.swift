@@ -43,6 +43,29 @@ enum ModelCases {
     return record
   }
 
+  /// The joint loss with Chapter 10's ablation switches: dense cross-attention in the
+  /// decoder and no MMFS in the U-Net; or MMFS on one level, the latest image only.
+  static func ablationLosses(using generator: inout SeededGenerator) -> [ParityCase] {
+    var dense = InterleavedConfiguration(vocabularySize: 300)
+    dense.decoderImageReader = .crossAttention
+    dense.unetSynchronizes = false
+    var narrow = InterleavedConfiguration(vocabularySize: 300)
+    narrow.decoderLevels = [1]
+    narrow.decoderSynchronizer.levels = 1
+    narrow.decoderReadsEarlierImages = false
+    return [("joint-loss-dense", dense), ("joint-loss-one-level-latest", narrow)].map {
+      name, configuration in
+      let model = MMInterleaved(configuration, using: &generator)
+      perturbConstantParameters(model, using: &generator)
+      var record = ParityCase(name, settings: modelSettings(configuration))
+      record.parameters(of: model)
+      let outputs = recordLoss(model, into: &record, using: &generator)
+      record.backward(from: outputs, using: &generator)
+      record.parameterGradients(of: model)
+      return record
+    }
+  }
+
   /// A checkpoint of MMI-Tiny saved by Chapter 9: the same batch's loss and states.
   static func savedModel(
     at path: String, vocabulary: Int, using generator: inout SeededGenerator
@@ -121,6 +144,11 @@ enum ModelCases {
       "vocabularySize": "\(c.language.vocabularySize)",
       "conditionDropProbability": "\(c.conditionDropProbability)",
       "imageLossWeight": "\(c.imageLossWeight)",
+      "decoderImageReader": c.decoderImageReader == .crossAttention
+        ? "crossAttention" : "synchronizer",
+      "decoderLevels": c.decoderLevels.map(String.init).joined(separator: " "),
+      "decoderReadsEarlierImages": "\(c.decoderReadsEarlierImages)",
+      "unetSynchronizes": "\(c.unetSynchronizes)",
     ]
   }
 }

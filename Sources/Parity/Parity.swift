@@ -38,6 +38,7 @@ struct ParityCases: ParsableCommand {
     var generator = SeededGenerator(seed: seed)
     var cases = PartCases.all(using: &generator)
     cases.append(ModelCases.jointLoss(using: &generator))
+    cases += ModelCases.ablationLosses(using: &generator)
     cases.append(ModelCases.adamW(using: &generator))
     for path in checkpoints {
       do {

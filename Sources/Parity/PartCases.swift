@@ -17,6 +17,7 @@ enum PartCases {
       rope(using: &generator), attention(using: &generator),
       convolution(using: &generator), decoderBlock(using: &generator),
       synchronizer(using: &generator), unetSynchronizer(using: &generator),
+      decoderCrossAttention(using: &generator),
       resampler(using: &generator), encoder(using: &generator), unet(using: &generator),
     ]
   }
@@ -161,6 +162,30 @@ enum PartCases {
     return finish(
       &record, layer: block,
       inputs: [("features", features)] + maps.enumerated().map { ("map\($0)", $1) },
+      outputs: [("y", y)], using: &generator)
+  }
+
+  /// Chapter 10's dense cross-attention over two images' maps (one token sees none:
+  /// it reads only the null key).
+  static func decoderCrossAttention(
+    using generator: inout SeededGenerator
+  ) -> ParityCase {
+    var c = SynchronizerConfiguration()
+    (c.queryWidth, c.valueWidth, c.attentionWidth, c.outputWidth) = (32, 16, 16, 32)
+    var record = ParityCase("decoder-cross-attention", settings: synchronizerSettings(c))
+    let layer = DecoderCrossAttention(c, using: &generator)
+    perturbConstantParameters(layer, using: &generator)
+    let (b, t, n) = (2, 5, 2)
+    let h = Tensor.normal([b, t, 32], using: &generator, requiresGrad: true)
+    let maps = [8, 4, 2].map { side in
+      Tensor.normal([b, n, 16, side, side], using: &generator, requiresGrad: true)
+    }
+    let visible = (0..<(b * t * n)).map { i in i / n != 2 && i % 3 != 1 }
+    record.input("visible", flags: visible, shape: [b, t, n])
+    let y = layer(h, maps: maps, visible: visible)
+    return finish(
+      &record, layer: layer,
+      inputs: [("h", h)] + maps.enumerated().map { ("map\($0)", $1) },
       outputs: [("y", y)], using: &generator)
   }
 
