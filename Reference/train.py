@@ -124,6 +124,8 @@ def main():
     steps = len(batches) // world
     base, warmup = float(settings["learningRate"]), int(settings["warmupSteps"])
     minimum, clip = float(settings["minimumLearningRate"]), float(settings["clipNorm"])
+    # W processes take W batches a step, so the run has W times fewer steps; the
+    # warm-up covers the same share of the run.
     warmup = max(1, round(warmup / world)) if warmup else 0
 
     if rank == 0:

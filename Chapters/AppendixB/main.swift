@@ -92,17 +92,20 @@ refinements keep the check honest rather than loose. Some gradients are exactly 
 exact arithmetic: a bias on an attention's keys adds the same number to a whole row of
 scores, which the softmax ignores. Ours is then float32's rounding noise, about 10⁻¹⁰,
 and is measured against the largest gradient of its layer instead of against zero. And
-where float32 itself cannot reach the tolerance (a long chain of cancelling sums in the
-ViT's last block comes to 1.3·10⁻⁴ in PyTorch's own float32 too), ours may be at most
-twice PyTorch's float32 error on that tensor. The check is shown to fail when it
-should: a twin that samples with `align_corners=True` (the classic off-by-half-a-pixel
-bug) and one gradient of ours changed by 0.1 % in one number are both caught.
+where float32 itself cannot reach the tolerance (long chains of cancelling sums, as in
+the gradients of the ViT's last block, leave PyTorch's own float32 result as far from
+the exact one), ours may be at most twice PyTorch's float32 error on that tensor. The
+check is shown to fail when it should: a twin that samples with `align_corners=True`
+(the classic off-by-half-a-pixel bug) and one gradient of ours changed by 0.1 % in one
+number are both caught.
 
 @fullrun(appB-parity, make parity RECORD=1)
 
-Errors of 10⁻⁷ to 10⁻⁶ are float32's rounding of sums of a few hundred terms; nothing
-is off by a formula. Chapters 2–9's checkpoints load into the twin and compute what
-they computed in Swift, the trained MMI-Tiny of Chapter 9 included.
+Most errors are 10⁻⁷ to 10⁻⁶, float32's rounding of sums of a few hundred terms; the
+largest, in the whole model's gradients and the ViT's last block, come from longer
+chains of sums. Nothing is off by a formula. Chapters 2–9's checkpoints load into the
+twin and compute what they computed in Swift, the trained MMI-Tiny of Chapter 9
+included.
 
 ## Training the twin, on one process and on two
 
