@@ -337,7 +337,10 @@ forward pass, by part: a part that learns needs the gradient of its input and of
 weights, about twice its forward work; a frozen part that gradients must cross (Vicuna,
 below its MMFS blocks) needs only its input gradient, once its forward work; a frozen
 part nothing before it learns (the ViT) needs no backward at all; and a checkpointed
-part runs its forward pass twice.
+part runs its forward pass twice. (The rule of thumb for training a language model,
+$6N$ FLOPs per token for $N$ weights, is the first case: $2N$ forward, $4N$ backward.
+Vicuna, frozen but crossed by gradients and checkpointed, comes to the same three
+times its forward work by another route.)
 */
 /// Training work as multiples of a part's forward work: 1 for the forward pass, 2 more
 /// if its weights learn, 1 more if only gradients cross it, 1 more if checkpointed.
@@ -359,7 +362,14 @@ showTable(
     [paperForward[i].part, flops(Double(paperForward[i].flops)),
      formatted(factors[i], significantDigits: 2), flops(paperTraining[i])]
   } + [["one 2,048-token sequence", "", "", flops(trainingPerSequence)]])
+let perToken = trainingPerSequence / 2048
+let decoderWeights = Double(paperParts.first { $0.part == "language model" }!.count)
+show("training work per token:", flops(perToken))
+show("6N for the decoder's N weights alone:", flops(6 * decoderWeights))
 /*:
+Per token, the work is about half as much again as Vicuna's weights alone would cost:
+the images, read, synchronised with and drawn, are that half.
+
 Upstream trains 15,000 steps of up to four sequences per GPU (four of MMC4's documents,
 two of LAION's pairs). Its release configuration leaves the number of GPUs to the
 launcher; at $G$ GPUs and four sequences that is $60{,}000\,G$ sequences. What that
@@ -367,17 +377,19 @@ costs depends on how much of its peak a GPU sustains, the *model FLOPs utilisati
 % of an A100's 312 TFLOP/s in 16 bits is a good training run (Narayanan et al., 2021,
 sustained about half of the peak for the largest plain transformers; a model of many
 small parts, like this one, does worse). The times below take that 40 % as an
-assumption, not a measurement:
+assumption, not a measurement, and so is the price of a GPU-hour:
 */
 let sustained = 0.40 * 312e12  // FLOP/s per GPU: an assumption, said so above
+let pricePerGPUHour = 2.0  // dollars: an assumption too (rented A100s vary)
 showTable(
-  ["GPUs", "sequences", "training work", "GPU-hours", "days"],
+  ["GPUs", "sequences", "training work", "GPU-hours", "days", "at $2 a GPU-hour"],
   [8, 32, 64].map { g in
     let sequences = 15_000.0 * 4 * Double(g)
     let work = sequences * trainingPerSequence
     let gpuHours = work / sustained / 3600
     return ["\(g)", amount(sequences), flops(work), amount(gpuHours),
-            formatted(gpuHours / Double(g) / 24, significantDigits: 2)]
+            formatted(gpuHours / Double(g) / 24, significantDigits: 2),
+            "$" + amount(gpuHours * pricePerGPUHour)]
   })
 let tinyForward = model.configuration.forwardFLOPs(tokens: 128, images: 2, context: 64)
   .reduce(0) { $0 + $1.flops }
