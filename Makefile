@@ -4,7 +4,7 @@ SWIFT ?= swift
 # Where `swift build -c release` puts the chapters and the tools.
 BIN := .build/release
 # System packages the project needs (`make deps` installs the missing ones).
-APT_PACKAGES := libopenblas-dev libpng-dev pandoc texlive-xetex \
+APT_PACKAGES := libopenblas-dev libpng-dev pandoc epubcheck texlive-xetex \
 	texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern \
 	fonts-dejavu-core
 
@@ -20,7 +20,8 @@ help:
 	@echo "                then Generate continues a document with the trained model"
 	@echo "  make test     install what is missing, run the test suite and check every"
 	@echo "                chapter's transcript against Transcripts/"
-	@echo "  make book     run the chapters and build book/out/*.pdf and *.html"
+	@echo "  make book     run the chapters and build book/out/*.pdf, *.html and *.epub,"
+	@echo "                each checked (glyphs and margins, links, epubcheck)"
 	@echo "  make bench    speed of matmul, elementwise ops and autograd bookkeeping"
 	@echo "  make bench-peer  the whole training step, DDIM and decoding beside the PyTorch"
 	@echo "                peer (../shared/peer), measured back to back at 1 and 2 threads;"

@@ -469,13 +469,15 @@ def record(path, rows):
              f"a case is its worst tensor's largest |ours - twin| over that tensor's "
              f"largest |twin|; tolerance {TOLERANCE:g}.", "",
              "| part | outputs | gradients | largest error | in | result |",
-             "|--------------|---|---|----|----------------|---|"]
+             "|------------|-------|---------|-------|-------------------|------|"]
     for name, count, error, tensor, result in parts:
         outputs, gradients = counts(count)
         lines.append(f"| {name} | {outputs} | {gradients} | {error} | {tensor} "
                      f"| {result} |")
     lines += ["", "| checkpoint (a forward pass) | outputs | largest error | in "
-              "| result |", "|--------------|---|----|--------|---|"]
+              "| result |",
+              "|------------------------------------|--------|-----------|----------"
+              "--------------|------|"]
     for name, count, error, tensor, result in files:
         outputs, _ = counts(count)
         lines.append(f"| {name.removeprefix('checkpoint-')}.safetensors | {outputs} "

@@ -79,7 +79,7 @@ def main():
              f"{len(ours)} batches.", "",
              "| run | processes × threads | steps | batches per step | median step "
              "| batches per second | mean loss, last fifth |",
-             "|--------------|-----|---|---|----|----|----|"]
+             "|--------------|---------|-----|---------|--------|---------|--------|"]
     for name, shape, count, per, ms, last in rows:
         lines.append(f"| {name} | {shape} | {count} | {per} | {ms:.0f} ms "
                      f"| {per * 1000 / ms:.2f} | {last:.3f} |")

@@ -457,8 +457,8 @@ for the whole step; those three are what stand between us and it, largest first.
    Name a cost this puts in the wrong row.
 4. Why was passing `+` as a closure slow only once the loop moved into a function run
    by the workers?
-5. What does `@inline(__always)` on `Plus.callAsFunction` guarantee that
-   specialisation alone might not?
+5. Specialisation alone might not place the body of `+` in the loop. What does the
+   attribute `@inline(__always)` on `Plus.callAsFunction` guarantee?
 6. Adding the convolution's bias inside `convolve` gives the same numbers as adding it
    afterwards. Why are they the same to the last bit, and why is it faster?
 7. Why does im2col not simply keep each image's unfolded matrix from the forward pass

@@ -131,9 +131,11 @@ DDPM's reverse step from $t$ to $t - 1$ subtracts a scaled prediction and adds f
 noise of the posterior's variance:
 
 $$x_{t-1} = \frac{1}{\sqrt{1 - \beta_t}}\left(x_t - \frac{\beta_t}{\sqrt{1 -
-\bar\alpha_t}}\, \varepsilon_\theta(x_t, t, c)\right) + \sqrt{\tilde\beta_t}\, z,
-\qquad \tilde\beta_t = \beta_t\, \frac{1 - \bar\alpha_{t-1}}{1 - \bar\alpha_t},
-\quad z \sim \mathcal{N}(0, I).$$
+\bar\alpha_t}}\, \varepsilon_\theta(x_t, t, c)\right) + \sqrt{\tilde\beta_t}\, z,$$
+
+with $z \sim \mathcal{N}(0, I)$ and the posterior's variance
+
+$$\tilde\beta_t = \beta_t\, \frac{1 - \bar\alpha_{t-1}}{1 - \bar\alpha_t}.$$
 
 In code:
 

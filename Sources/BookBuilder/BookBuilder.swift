@@ -36,7 +36,18 @@ struct Build: ParsableCommand {
   @Flag(help: "Write the Markdown but skip pandoc.")
   var markdownOnly = false
 
+  @Flag(help: "Skip the chapters: make the formats from the last build's Markdown.")
+  var formatsOnly = false
+
   func run() throws {
+    if formatsOnly {
+      let files = try common.chapterNames().map { "book/build/\($0).md" }
+      for file in files where !FileManager.default.fileExists(atPath: file) {
+        throw BookError("\(file) is missing: build the book once without --formats-only")
+      }
+      try runPandoc(chapters: files)
+      return
+    }
     let regions = try collectRegions()
     var used = Set<String>()
     var files: [String] = []
@@ -121,33 +132,15 @@ struct Build: ParsableCommand {
     try FileManager.default.createDirectory(
       atPath: "book/out",
       withIntermediateDirectories: true)
-    let inputs =
-      ["book/metadata.yaml", "book/build/revision.yaml", "book/preface.md"]
-      + chapters
-    let common = [
-      "--from", "markdown", "--toc", "--number-sections",
-      "--lua-filter", "book/filters/book.lua", "--resource-path", ".",
-    ]
-    let pdf = "book/out/mm-interleaved-from-scratch.pdf"
-    let html = "book/out/mm-interleaved-from-scratch.html"
-    try pandoc(
-      inputs + common + [
-        "--pdf-engine", "xelatex", "--include-in-header",
-        "book/latex/header.tex", "-o", pdf,
+    let formats = BookFormats(
+      inputs: ["book/metadata.yaml", "book/build/revision.yaml", "book/preface.md"]
+        + chapters,
+      common: [
+        "--from", "markdown", "--toc", "--number-sections",
+        "--lua-filter", "book/filters/book.lua", "--resource-path", ".",
       ])
-    try pandoc(
-      inputs + common + [
-        "--self-contained", "--mathml", "--css",
-        "book/html/style.css", "-o", html,
-      ])
-    print("  wrote \(pdf)\n  wrote \(html)")
-  }
-
-  func pandoc(_ arguments: [String]) throws {
-    let (status, _, errors) = try execute("pandoc", arguments)
-    guard status == 0 else { throw BookError("pandoc failed:\n\(errors)") }
-    guard !errors.contains("WARNING") else {
-      throw BookError("pandoc warned (the book must build without warnings):\n\(errors)")
+    for path in [try formats.pdf(), try formats.html(), try formats.epub()] {
+      print("  wrote \(path) (checked)")
     }
   }
 }

@@ -210,3 +210,32 @@ struct LiterateSourceTests {
     #expect(literalTags("prose with <em>tags</em>") == "prose with <em>tags</em>")
   }
 }
+
+/// The checks that keep a broken page out of the built book.
+@Suite("The formats' checks")
+struct FormatChecksTests {
+  @Test func aMissingGlyphOrALineIntoTheMarginFailsThePDF() throws {
+    let clean = "Overfull \\hbox (2.1pt too wide) in paragraph at lines 1--2\n x\n"
+    try BookFormats.checkLaTeXLog(clean)  // a table cell's point or two: invisible
+    #expect(throws: BookError.self) {
+      try BookFormats.checkLaTeXLog("Missing character: There is no ⏱ in font x!\n")
+    }
+    #expect(throws: BookError.self) {
+      try BookFormats.checkLaTeXLog(
+        "Overfull \\hbox (25.7pt too wide) in paragraph at lines 3--4\n long\n")
+    }
+  }
+
+  @Test func aLinkToNowhereOrAFileBesideThePageFailsTheHTML() throws {
+    let good = ##"<a href="#intro">x</a><h1 id="intro">I</h1><math></math>"##
+      + ##"<img src="data:image/png;base64,AAAA">"##
+    try BookFormats.checkHTML(good)
+    #expect(throws: BookError.self) {
+      try BookFormats.checkHTML(##"<a href="#missing">x</a><math></math>"##)
+    }
+    #expect(throws: BookError.self) {
+      try BookFormats.checkHTML(##"<img src="Figures/ch01-loss.png"><math></math>"##)
+    }
+    #expect(throws: BookError.self) { try BookFormats.checkHTML("<p>no equations</p>") }
+  }
+}
