@@ -61,12 +61,7 @@ struct Build: ParsableCommand {
       let source = try LiterateSource(text)
       let run = try runChapter(name, binPath: common.binPath, markers: true)
       var page = try ChapterPage(source: source, transcript: run, chapter: name)
-      var markdown = try page.markdown(regions: regions)
-      let firstAppendix = !files.contains { $0.contains("Appendix") }
-      if name.hasPrefix("Appendix") && firstAppendix {
-        // Print numbers the chapters that follow as appendices: A, B, …
-        markdown = "```{=latex}\n\\appendix\n```\n\n" + markdown
-      }
+      let markdown = try page.markdown(regions: regions)
       try checkFigures(page.figures, writtenAfter: started, chapter: name)
       used.formUnion(page.usedRegions)
       let file = "book/build/\(name).md"
@@ -128,18 +123,49 @@ struct Build: ParsableCommand {
     try yaml.write(toFile: "book/build/revision.yaml", atomically: true, encoding: .utf8)
   }
 
+  /// Two editions: the reader's (PDF, HTML, EPUB), and the teacher's (PDF, HTML),
+  /// which adds the guide for teachers in front and the solutions at the back.
   func runPandoc(chapters: [String]) throws {
     try FileManager.default.createDirectory(
       atPath: "book/out",
       withIntermediateDirectories: true)
-    let formats = BookFormats(
-      inputs: ["book/metadata.yaml", "book/build/revision.yaml", "book/preface.md"]
-        + chapters,
-      common: [
-        "--from", "markdown", "--toc", "--number-sections",
-        "--lua-filter", "book/filters/book.lua", "--resource-path", ".",
+    let front = ["book/metadata.yaml", "book/build/revision.yaml", "book/preface.md"]
+    let common = [
+      "--from", "markdown", "--toc", "--number-sections",
+      "--lua-filter", "book/filters/book.lua", "--resource-path", ".",
+    ]
+    // Print numbers the parts after `\appendix` as appendices: A, B, … (a file of its
+    // own, before the first appendix, so that no chapter's Markdown depends on which
+    // chapters a build ran).
+    let appendices = "book/build/appendices.md"
+    try "```{=latex}\n\\appendix\n```\n".write(
+      toFile: appendices, atomically: true, encoding: .utf8)
+    var parts = chapters
+    if let first = parts.firstIndex(where: { $0.contains("Appendix") }) {
+      parts.insert(appendices, at: first)
+    }
+    let reader = BookFormats(
+      name: "mm-interleaved-from-scratch", inputs: front + parts, common: common)
+    for path in [try reader.pdf(), try reader.html(), try reader.epub()] {
+      print("  wrote \(path) (checked)")
+    }
+    let solutions = "book/build/Solutions.md"
+    try Solutions.markdown(
+      answers: try String(
+        contentsOfFile: "Exercises/Solutions/Answers.md", encoding: .utf8),
+      solutionCode: {
+        try? String(
+          contentsOfFile: "Exercises/Solutions/\($0).swift", encoding: .utf8)
+      }
+    ).write(toFile: solutions, atomically: true, encoding: .utf8)
+    let teacher = BookFormats(
+      name: "mm-interleaved-from-scratch-teacher",
+      inputs: front + ["book/teachers-guide.md"] + parts
+        + (parts.contains(appendices) ? [] : [appendices]) + [solutions],
+      common: common + [
+        "--metadata", "subtitle=The teacher's edition, with a guide and the solutions",
       ])
-    for path in [try formats.pdf(), try formats.html(), try formats.epub()] {
+    for path in [try teacher.pdf(), try teacher.html()] {
       print("  wrote \(path) (checked)")
     }
   }

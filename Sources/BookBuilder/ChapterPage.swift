@@ -138,7 +138,6 @@ struct ChapterPage {
     return heading + "\n\n" + literalTags(text)
   }
 
-
   /// Paths of Markdown images `![caption](path)` in a line.
   func figureReferences(in line: String) -> [String] {
     var found: [String] = []
@@ -163,7 +162,8 @@ func literalTags(_ markdown: String) -> String {
     var escaped = ""
     var previous: Character = " "
     for (index, character) in zip(line.indices, line) {
-      let next = line.index(after: index) < line.endIndex
+      let next =
+        line.index(after: index) < line.endIndex
         ? line[line.index(after: index)] : " "
       if character == "<" && previous != "\\" && (next.isLetter || next == "/") {
         escaped += "\\<"

@@ -6,9 +6,9 @@ import Foundation
 /// and files it would need beside it, the EPUB by epubcheck.
 struct BookFormats {
   /// pandoc's inputs (metadata, preface, chapters) and the options all formats share.
+  let name: String
   let inputs: [String]
   let common: [String]
-  let name = "mm-interleaved-from-scratch"
 
   /// How far past the text width a line may reach before the build fails, in points:
   /// table cells set by pandoc overrun by a point or two, invisibly.

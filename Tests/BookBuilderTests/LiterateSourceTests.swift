@@ -239,3 +239,26 @@ struct FormatChecksTests {
     #expect(throws: BookError.self) { try BookFormats.checkHTML("<p>no equations</p>") }
   }
 }
+
+/// The teacher's edition's solutions appendix.
+@Suite("The solutions appendix")
+struct SolutionsTests {
+  @Test func answersAndCodeGoUnderTheirPart() throws {
+    let answers =
+      "# Answers\n\nIntro.\n\n## Chapter 5\n\n1. Because.\n\n## Appendix A\n\n1. So.\n"
+    let markdown = try Solutions.markdown(answers: answers) { folder in
+      folder == "Chapter05" ? "let x = 1\n" : nil
+    }
+    #expect(markdown.hasPrefix("# Solutions"))
+    #expect(!markdown.contains("Intro."))  // the file's own introduction stays out
+    #expect(markdown.contains("## Chapter 5\n\n**Questions.**\n\n1. Because."))
+    #expect(markdown.contains("`Exercises/Solutions/Chapter05.swift`"))
+    #expect(markdown.contains("```swift\nlet x = 1\n```"))
+    #expect(markdown.contains("## Appendix A\n\n**Questions.**\n\n1. So."))
+    #expect(Solutions.folderName("Chapter 10") == "Chapter10")
+    #expect(Solutions.folderName("Appendix B") == "AppendixB")
+    #expect(throws: BookError.self) {
+      _ = try Solutions.markdown(answers: "no sections") { _ in nil }
+    }
+  }
+}
