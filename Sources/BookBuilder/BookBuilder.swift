@@ -51,6 +51,7 @@ struct Build: ParsableCommand {
     let regions = try collectRegions()
     var used = Set<String>()
     var files: [String] = []
+    var times: [(chapter: String, title: String, seconds: Double)] = []
     try FileManager.default.createDirectory(
       atPath: "book/build",
       withIntermediateDirectories: true)
@@ -67,6 +68,11 @@ struct Build: ParsableCommand {
       let file = "book/build/\(name).md"
       try markdown.write(toFile: file, atomically: true, encoding: .utf8)
       files.append(file)
+      times.append(
+        (
+          name, Preface.title(ofChapterMarkdown: markdown),
+          Date().timeIntervalSince(started)
+        ))
       print("  \(name): \(source.cells.count) cells, \(page.figures.count) figures")
     }
     let unused = Set(regions.byName.keys).subtracting(used).sorted()
@@ -74,6 +80,10 @@ struct Build: ParsableCommand {
       throw BookError(
         "regions never shown in a chapter: \(unused.joined(separator: ", "))"
           + " (include them with @code(name) or remove their MARK lines)")
+    }
+    if common.chapters.isEmpty {
+      try Preface.timesTable(times).write(
+        toFile: Preface.timesFile, atomically: true, encoding: .utf8)
     }
     try writeMetadata()
     if !markdownOnly { try runPandoc(chapters: files) }
@@ -129,7 +139,15 @@ struct Build: ParsableCommand {
     try FileManager.default.createDirectory(
       atPath: "book/out",
       withIntermediateDirectories: true)
-    let front = ["book/metadata.yaml", "book/build/revision.yaml", "book/preface.md"]
+    let doctor = try execute("\(common.binPath)/Doctor", [])
+    try Preface.expanded(
+      try String(contentsOfFile: "book/preface.md", encoding: .utf8),
+      times: try? String(contentsOfFile: Preface.timesFile, encoding: .utf8),
+      doctor: doctor.output
+    ).write(toFile: "book/build/preface.md", atomically: true, encoding: .utf8)
+    let front = [
+      "book/metadata.yaml", "book/build/revision.yaml", "book/build/preface.md",
+    ]
     let common = [
       "--from", "markdown", "--toc", "--number-sections",
       "--lua-filter", "book/filters/book.lua", "--resource-path", ".",

@@ -262,3 +262,26 @@ struct SolutionsTests {
     }
   }
 }
+
+/// The preface's generated parts.
+@Suite("The preface")
+struct PrefaceTests {
+  @Test func markersBecomeTheTimesAndTheDoctorsOutput() throws {
+    let table = Preface.timesTable([
+      ("Chapter01", "Tensors", 1.25), ("AppendixB", "Scale", 42),
+    ])
+    #expect(table.contains("| 1 | Tensors | 1.2 s |"))
+    #expect(table.contains("| B | Scale | 42 s |"))
+    let page = try Preface.expanded(
+      "Intro.\n@chapter-times\nText.\n  @doctor\n", times: table, doctor: "CPU  x\n")
+    #expect(page.contains("Intro.\n| part |"))
+    #expect(page.contains("```\nCPU  x\n```"))
+    #expect(!page.contains("@doctor"))
+    #expect(throws: BookError.self) {
+      _ = try Preface.expanded("No markers.", times: nil, doctor: "")
+    }
+    #expect(
+      Preface.title(ofChapterMarkdown: "x\n# Tensors and autograd {#ch1}\ntext")
+        == "Tensors and autograd")
+  }
+}
