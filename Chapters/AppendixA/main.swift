@@ -45,8 +45,8 @@ floating-point operations and moves $Q$ bytes cannot take less than
 
 $$t \;\ge\; \max\left(\frac{F}{\pi},\; \frac{Q}{\beta}\right),$$
 
-with $\pi$ the peak and $\beta$ the bandwidth (the *roofline* model of Williams,
-Waterman and Patterson). Its *arithmetic intensity* $F/Q$ decides which bound it hits:
+with $\pi$ the peak and $\beta$ the bandwidth (the *roofline* model of
+@williams2009roofline). Its *arithmetic intensity* $F/Q$ decides which bound it hits:
 adding two arrays does one operation per 12 bytes and can only ever run at memory
 speed, while an $n \times n$ matrix product does $2n^3$ operations on $12n^2$ bytes,
 $n/6$ per byte, and at $n = 512$ is limited by arithmetic alone.

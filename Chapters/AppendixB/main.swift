@@ -213,7 +213,7 @@ its 16-bit weight (2 bytes), and for every parameter that learns its 16-bit grad
 (2 bytes) and the optimiser's state in 32 bits: a master copy of the weight, since
 updates of 10⁻⁴ of a weight vanish in 16 bits, and Adam's two running means (12 bytes).
 Upstream runs DeepSpeed's ZeRO stage 1, which splits the optimiser state across the $G$
-GPUs (Rajbhandari et al., 2020): each keeps its share, updates its share of the
+GPUs [@rajbhandari2020zero]: each keeps its share, updates its share of the
 weights, and sends them to the others. Per GPU,
 
 $$M \;=\; 2N + 2N_t + \frac{12 N_t}{G},$$
@@ -253,7 +253,7 @@ with every GPU added.
 
 What the backward pass needs from the forward pass is the other half of a GPU's
 memory, and it grows with the batch. For one transformer layer of width $h$ with $a$
-heads on $s$ tokens in 16 bits, Korthikanti et al. (2022) count
+heads on $s$ tokens in 16 bits, @korthikanti2022activation count
 
 $$A_{\text{layer}} \;\approx\; s\,h\left(34 + \frac{5\,a\,s}{h}\right)\ \text{bytes},$$
 
@@ -374,7 +374,7 @@ Upstream trains 15,000 steps of up to four sequences per GPU (four of MMC4's doc
 two of LAION's pairs). Its release configuration leaves the number of GPUs to the
 launcher; at $G$ GPUs and four sequences that is $60{,}000\,G$ sequences. What that
 costs depends on how much of its peak a GPU sustains, the *model FLOPs utilisation*; 40
-% of an A100's 312 TFLOP/s in 16 bits is a good training run (Narayanan et al., 2021,
+% of an A100's 312 TFLOP/s in 16 bits is a good training run (@narayanan2021megatron
 sustained about half of the peak for the largest plain transformers; a model of many
 small parts, like this one, does worse). The times below take that 40 % as an
 assumption, not a measurement, and so is the price of a GPU-hour:

@@ -214,7 +214,7 @@ batch, so it behaves the same at any batch size.
 Between two linear maps sits a fixed nonlinearity, without which the two would
 collapse into one linear map. Chapter 1's networks used $\tanh$, the digit network
 below uses ReLU, $\max(0, x)$. Transformers use smooth cousins of ReLU. *GELU*
-(Hendrycks and Gimpel, 2016) weighs $x$ by the probability that a standard normal
+[@hendrycks2016gelu] weighs $x$ by the probability that a standard normal
 variable is below it, $x\,\Phi(x)$, computed (as GPT-2 and CLIP do) through the
 approximation
 
@@ -284,12 +284,13 @@ itself.](Figures/ch02-attention-mask.png){width=90%}
 
 ## AdamW, from its equations
 
-Plain gradient descent takes the same step size for every parameter. Adam keeps two
-running averages per parameter, of its gradients and of their squares, and divides
-one by the square root of the other: parameters with consistently small gradients
-take relatively larger steps, noisy ones smaller. AdamW applies weight decay to the
-parameters directly rather than adding it to the gradient, where Adam's division would
-distort it. In code it is the equations, line by line:
+Plain gradient descent takes the same step size for every parameter. Adam
+[@kingma2015adam] keeps two running averages per parameter, of its gradients and of
+their squares, and divides one by the square root of the other: parameters with
+consistently small gradients take relatively larger steps, noisy ones smaller. AdamW
+[@loshchilov2019adamw] applies weight decay to the parameters directly rather than
+adding it to the gradient, where Adam's division would distort it. In code it is the
+equations, line by line:
 
 @code(adamw)
 
@@ -585,8 +586,8 @@ Stubs are in `Chapters/Chapter02/Exercises.swift`; check an answer with
 2. **Max pooling** (implement). Write 2×2 max pooling of [B, C, H, W] tensors with
    `reshaped`, `permuted` and `max`, so that autograd gives its gradient.
 3. **The Transformer's schedule** (implement). Write the inverse-square-root
-   learning-rate schedule of Vaswani et al.: rising linearly for `warmup` steps, then
-   falling as 1/√step.
+   learning-rate schedule of @vaswani2017attention: rising linearly for `warmup` steps,
+   then falling as 1/√step.
 4. **Layer normalisation from scratch** (extend). Normalise the last axis to mean 0 and
    variance 1 (the equation of this chapter's normalisation section, without gain and
    bias, $\epsilon = 10^{-5}$) without using `LayerNorm`.

@@ -1,8 +1,9 @@
 /*:
 # The Vision Transformer, and a world to train it on
 
-MM-Interleaved reads images through a frozen, pre-trained encoder: CLIP's Vision
-Transformer, extended by a ViT-Adapter into a pyramid of multi-scale feature maps.
+MM-Interleaved reads images through a frozen, pre-trained encoder: CLIP's
+[@radford2021clip] Vision Transformer [@dosovitskiy2021vit], extended by a ViT-Adapter
+[@chen2023vitadapter] into a pyramid of multi-scale feature maps.
 The visual tokens the language model sees come from the encoder's output, and the
 Multi-Modal Feature Synchronizer of Chapter 5 reaches back into the pyramid for
 detail. This chapter builds both, and the data everything in the book learns from.

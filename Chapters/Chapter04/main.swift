@@ -28,7 +28,7 @@ var chapter = Chapter.begin(number: 4, title: "The Perceiver Resampler",
 /*:
 ## K learned queries
 
-The Perceiver Resampler (Alayrac et al., 2022) keeps K learned vectors, the
+The Perceiver Resampler [@alayrac2022flamingo] keeps K learned vectors, the
 *latents*. In each layer they attend to the image's tokens and to themselves (queries
 from the latents, keys and values from both), then pass through a feed-forward block.
 Whatever the image held, K vectors come out:
@@ -40,11 +40,12 @@ The resampler holds the K latents and stacks such layers:
 @code(resampler-stack)
 
 > **Sidebar: what upstream really uses.** MM-Interleaved's code calls its resampler a
-> "PerceiverResampler", but it is a BLIP-2 Q-Former: BERT-style post-norm layers in
-> which the queries attend to themselves, and, in every second layer, separately to
-> the image (not to the image and themselves together, as here). The idea, a fixed
-> number of learned queries that read the image, is the same; we follow Flamingo's
-> simpler pre-norm form, the reference notes' recommendation for a small model.
+> "PerceiverResampler", but it is a BLIP-2 Q-Former [@li2023blip2]: BERT-style
+> post-norm layers in which the queries attend to themselves, and, in every second
+> layer, separately to the image (not to the image and themselves together, as here).
+> The idea, a fixed number of learned queries that read the image, is the same; we
+> follow Flamingo's simpler pre-norm form, the reference notes' recommendation for a
+> small model.
 */
 // The full run prefers Chapter 3's fully trained encoder; the quick run uses the quick
 // one, so that its transcript does not depend on whether a full run happened before.

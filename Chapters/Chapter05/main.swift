@@ -68,7 +68,7 @@ show("bilinear sampling,", agreementCheck.bilinear())
 /*:
 ## Deformable attention
 
-Deformable DETR (Zhu et al., 2021) replaced dense attention over a whole feature map
+Deformable DETR [@zhu2021deformable] replaced dense attention over a whole feature map
 with attention over a few sampled points: each query predicts, per head and level, P
 offsets around its reference point and P weights, samples the values there, and mixes
 them. Over several levels of a feature pyramid that is L·P offsets per head, one set

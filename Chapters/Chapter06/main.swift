@@ -1,13 +1,13 @@
 /*:
 # A Vicuna-style language model
 
-MM-Interleaved's language model is Vicuna-13B: LLaMA's architecture, fine-tuned on
-conversations. Everything it reads, text and visual tokens alike, passes through it,
-and MMFS plugs into its blocks. Before Chapter 8 wires it to images, this chapter
-builds a small one and trains it alone: a byte-level BPE tokenizer, the LLaMA block
-(RMSNorm, rotary position embedding, causal attention, SwiGLU), a cache of keys and
-values for generation, the usual ways of sampling, and instruction tuning in Vicuna's
-conversation template.
+MM-Interleaved's language model is Vicuna-13B [@chiang2023vicuna]: LLaMA's architecture,
+fine-tuned on conversations. Everything it reads, text and visual tokens alike, passes
+through it, and MMFS plugs into its blocks. Before Chapter 8 wires it to images, this
+chapter builds a small one and trains it alone: a byte-level BPE tokenizer, the LLaMA
+block (RMSNorm [@zhang2019rmsnorm], rotary position embedding [@su2021roformer], causal
+attention, SwiGLU), a cache of keys and values for generation, the usual ways of
+sampling, and instruction tuning in Vicuna's conversation template.
 
 **What to expect.** The quick run (`swift run -c release Chapter06`) takes about twenty
 seconds: it trains the tokenizer, trains the model for a moment (so its text is still
@@ -58,7 +58,7 @@ for document in documents.prefix(2) { show(document) }
 
 A tokenizer turns text into the integers a model reads. Characters would make long
 sequences; whole words would need a vocabulary of every word ever written. Byte-pair
-encoding (Sennrich et al., 2016, after Gage's 1994 compression scheme) starts from
+encoding [@sennrich2016bpe], after Gage's compression scheme [@gage1994bpe], starts from
 bytes and repeatedly merges the most frequent adjacent pair into a new token, so
 frequent words become one token and rare ones fall back to pieces, down to single
 bytes. Because the base vocabulary is the 256 bytes, *any* text can be encoded, and
@@ -177,7 +177,7 @@ so.](Figures/ch06-rope.png){width=80%}
 
 ## The LLaMA block
 
-LLaMA (Touvron et al., 2023) is a pre-norm Transformer decoder with three changes
+LLaMA [@touvron2023llama] is a pre-norm Transformer decoder with three changes
 that Vicuna inherits: RMSNorm instead of LayerNorm (Chapter 2: no mean subtraction,
 no bias), rotary embeddings in attention, and a SwiGLU feed-forward block. None of its
 projections has a bias. Attention is Chapter 2's, with the causal mask and with RoPE
@@ -192,7 +192,7 @@ of each query:
 @code(llama-attention-forward)
 
 The feed-forward block replaces Chapter 3's "widen, GELU, narrow" by a *gated* one
-(Shazeer, 2020). Two projections widen the token; one of them passes through SiLU and
+[@shazeer2020glu]. Two projections widen the token; one of them passes through SiLU and
 then multiplies the other, unit by unit, before the third narrows the result:
 
 $$\mathrm{SwiGLU}(x) = W_{\text{down}}\bigl(\mathrm{SiLU}(W_{\text{gate}}\,x)

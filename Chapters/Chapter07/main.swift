@@ -1,19 +1,20 @@
 /*:
 # Denoising diffusion: the U-Net, DDIM and guidance
 
-MM-Interleaved draws its images with a diffusion model: Stable Diffusion 2.1's U-Net,
+MM-Interleaved draws its images with a diffusion model: Stable Diffusion 2.1's U-Net
+[@rombach2022ldm],
 conditioned on the language model's states. Before Chapter 8 wires the two together,
 this chapter builds the image decoder alone and trains it on the real handwritten
 digits of Chapter 2, conditioned on a short text ("a handwritten seven") through the
 same cross-attention the interleaved model will use.
 
-A diffusion model learns to undo noise. The *forward process* destroys an image in
-many small steps of Gaussian noise until nothing is left but noise; a network learns
-to predict the noise in a noisy image; the *reverse process* starts from pure noise
-and removes the predicted noise step by step until an image remains (Sohl-Dickstein et
-al., 2015; Ho et al., 2020). DDIM (Song et al., 2021) takes the same trained network
-back in a few large steps, and classifier-free guidance (Ho and Salimans, 2022) trades
-variety for faithfulness to the condition.
+A diffusion model learns to undo noise. The *forward process* destroys an image in many
+small steps of Gaussian noise until nothing is left but noise; a network learns to
+predict the noise in a noisy image; the *reverse process* starts from pure noise and
+removes the predicted noise step by step until an image remains [@sohldickstein2015;
+@ho2020ddpm]. DDIM [@song2021ddim] takes the same trained network back in a few large
+steps, and classifier-free guidance [@ho2022cfg] trades variety for faithfulness to the
+condition.
 
 > **Sidebar: pixels here, latents upstream.** Our U-Net denoises the 32×32 pixels
 > themselves. Stable Diffusion, whose U-Net MM-Interleaved uses, does not: an
@@ -143,7 +144,7 @@ In code:
 
 ## The U-Net
 
-$\varepsilon_\theta$ is a U-Net (Ronneberger et al., 2015, as DDPM adapted it):
+$\varepsilon_\theta$ is a U-Net [@ronneberger2015unet, as DDPM adapted it]:
 convolutions that halve the resolution on the way down and double it on the way up, with
 each level's features on the way down handed across ("skip connections") to the same
 level on the way up, so the fine detail lost in the coarse middle comes back. MMI-Tiny's
@@ -352,7 +353,7 @@ first drop, and no more.](Figures/ch07-loss.png){width=75%}
 /*:
 ## Sampling: DDPM and DDIM
 
-DDPM walks back through all T = 200 steps. DDIM (Song et al., 2021) observed that the
+DDPM walks back through all T = 200 steps. DDIM [@song2021ddim] observed that the
 training loss only fixes the marginals $q(x_t \mid x_0)$, not the path between them,
 and that a deterministic path exists with the same marginals: predict $x_0$ from $x_t$,
 then jump straight to the noise level of any earlier step $s < t$ along the predicted
@@ -395,7 +396,7 @@ samples to get there. Two numbers come out:
 - a **Fréchet distance** between generated and real digits in its feature space: each
   image becomes the 32 channels of the CNN's last convolution averaged over positions,
   each set of images a cloud of such vectors, summarised by its mean and covariance.
-  This is FID (Heusel et al., 2017) with a digit classifier in place of Inception. It is
+  This is FID [@heusel2017fid] with a digit classifier in place of Inception. It is
   small only when the samples are both realistic *and* as varied as the real digits.
 
 @code(frechet)

@@ -305,8 +305,8 @@ The questions that need *where* ("where is the red circle?", answered with the e
 cell) and *what is at a cell* are the ones the paper's Table 6(a) is about: fine
 detail that eight visual tokens lose and MMFS can fetch from the feature maps.
 
-Captions are scored with CIDEr-D, the captioning metric the paper reports (on COCO
-and Flickr30k), written here from its definition:
+Captions are scored with CIDEr-D [@vedantam2015cider], the captioning metric the paper
+reports (on COCO and Flickr30k), written here from its definition:
 
 @code(cider)
 

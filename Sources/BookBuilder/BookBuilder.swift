@@ -148,9 +148,12 @@ struct Build: ParsableCommand {
     let front = [
       "book/metadata.yaml", "book/build/revision.yaml", "book/build/preface.md",
     ]
+    // Citations ([@key]) resolve against book/references.bib; the list is printed
+    // where book/references.md puts it, after the last appendix.
     let common = [
       "--from", "markdown", "--toc", "--number-sections",
       "--lua-filter", "book/filters/book.lua", "--resource-path", ".",
+      "--citeproc", "--bibliography", "book/references.bib",
     ]
     // Print numbers the parts after `\appendix` as appendices: A, B, … (a file of its
     // own, before the first appendix, so that no chapter's Markdown depends on which
@@ -162,8 +165,10 @@ struct Build: ParsableCommand {
     if let first = parts.firstIndex(where: { $0.contains("Appendix") }) {
       parts.insert(appendices, at: first)
     }
+    let references = "book/references.md"
     let reader = BookFormats(
-      name: "mm-interleaved-from-scratch", inputs: front + parts, common: common)
+      name: "mm-interleaved-from-scratch", inputs: front + parts + [references],
+      common: common)
     for path in [try reader.pdf(), try reader.html(), try reader.epub()] {
       print("  wrote \(path) (checked)")
     }
@@ -179,7 +184,7 @@ struct Build: ParsableCommand {
     let teacher = BookFormats(
       name: "mm-interleaved-from-scratch-teacher",
       inputs: front + ["book/teachers-guide.md"] + parts
-        + (parts.contains(appendices) ? [] : [appendices]) + [solutions],
+        + (parts.contains(appendices) ? [] : [appendices]) + [solutions, references],
       common: common + [
         "--metadata", "subtitle=The teacher's edition, with a guide and the solutions",
       ])
