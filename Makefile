@@ -8,7 +8,7 @@ APT_PACKAGES := libopenblas-dev libpng-dev pandoc epubcheck texlive-xetex \
 	texlive-latex-recommended texlive-latex-extra texlive-fonts-recommended lmodern \
 	fonts-dejavu-core
 
-.PHONY: help deps build demo test book bench bench-peer parity twin-venv twin-train \
+.PHONY: help deps build demo test book docs bench bench-peer parity twin-venv twin-train \
 	doctor bless clean
 
 help:
@@ -23,6 +23,7 @@ help:
 	@echo "  make book     run the chapters and build book/out/*.pdf, *.html and *.epub,"
 	@echo "                each checked (glyphs and margins, links, epubcheck); also the"
 	@echo "                teacher's edition (*-teacher.pdf, .html: a guide, the solutions)"
+	@echo "  make docs     the library's API reference (DocC) in book/out/api"
 	@echo "  make bench    speed of matmul, elementwise ops and autograd bookkeeping"
 	@echo "  make bench-peer  the whole training step, DDIM and decoding beside the PyTorch"
 	@echo "                peer (../shared/peer), measured back to back at 1 and 2 threads;"
@@ -103,6 +104,20 @@ bless: build
 # code that made them, quotes library regions, and renders PDF and HTML with pandoc.
 book: build
 	$(BIN)/BookBuilder build --bin-path $(BIN)
+
+# docs: the library's API reference, built by DocC from the doc comments of every
+# library module into one static site, book/out/api. DocC's pages load their content
+# with JavaScript, so serve the folder rather than opening a file:
+#   python3 -m http.server -d book/out/api 8000   (then http://localhost:8000/documentation/)
+DOC_MODULES := Platform Autograd Layers Datasets Vision Resampler Synchronizer Language \
+	Diffusion Interleaved Training Evaluation Notebook
+docs:
+	@mkdir -p book/out
+	$(SWIFT) package --allow-writing-to-directory book/out generate-documentation \
+	  $(foreach module,$(DOC_MODULES),--target $(module)) \
+	  --enable-experimental-combined-documentation --transform-for-static-hosting \
+	  --output-path book/out/api
+	@echo "docs: book/out/api (serve it: python3 -m http.server -d book/out/api 8000)"
 
 # bench: speed of matmul against raw BLAS, convolution, MMFS, the U-Net and the
 # decoder, printed as times, GFLOP/s and ratios (never checked by tests).

@@ -7,7 +7,9 @@ let package = Package(
   name: "MMInterleavedFromScratch",
   platforms: [.macOS(.v15)],
   dependencies: [
-    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    // `make docs`: the library's API reference, built by DocC.
+    .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
   ],
   targets: [
     // System libraries: OpenBLAS for matrix multiply, libpng for figures.
