@@ -165,10 +165,10 @@ struct Build: ParsableCommand {
     if let first = parts.firstIndex(where: { $0.contains("Appendix") }) {
       parts.insert(appendices, at: first)
     }
-    let references = "book/references.md"
+    // The references, then (in print) the index of book/index-terms.txt's terms.
+    let back = ["book/references.md", "book/index.md"]
     let reader = BookFormats(
-      name: "mm-interleaved-from-scratch", inputs: front + parts + [references],
-      common: common)
+      name: "mm-interleaved-from-scratch", inputs: front + parts + back, common: common)
     for path in [try reader.pdf(), try reader.html(), try reader.epub()] {
       print("  wrote \(path) (checked)")
     }
@@ -184,7 +184,7 @@ struct Build: ParsableCommand {
     let teacher = BookFormats(
       name: "mm-interleaved-from-scratch-teacher",
       inputs: front + ["book/teachers-guide.md"] + parts
-        + (parts.contains(appendices) ? [] : [appendices]) + [solutions, references],
+        + (parts.contains(appendices) ? [] : [appendices]) + [solutions] + back,
       common: common + [
         "--metadata", "subtitle=The teacher's edition, with a guide and the solutions",
       ])

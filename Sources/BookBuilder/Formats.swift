@@ -40,8 +40,14 @@ struct BookFormats {
           "xelatex failed (pass \(pass)); the end of its log:\n"
             + log.split(separator: "\n").suffix(25).joined(separator: "\n"))
       }
+      // The index's entries, sorted into pages for the next pass (if the book has one).
+      let entries = "\(folder)/\(name).idx"
+      if FileManager.default.fileExists(atPath: entries) {
+        let (status, _, errors) = try execute("makeindex", ["-q", entries])
+        guard status == 0 else { throw BookError("makeindex failed:\n\(errors)") }
+      }
       if !log.contains("Rerun to get") && !log.contains("Label(s) may have changed")
-        && pass >= 2
+        && pass >= 3
       {
         break
       }

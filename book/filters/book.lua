@@ -94,14 +94,109 @@ function Table(tbl)
 end
 
 -- In running text, a file's path or a dotted name (Checkpoints/ch09-stage3.safetensors)
--- may break after its slashes and dots.
+-- may break after its slashes and dots: see Para, at the end.
+
+-- The index (print only): each term of book/index-terms.txt gets an \index entry where
+-- it first appears in a chapter's running text (so the index points to the chapters
+-- that discuss it, not to every mention); imakeidx and makeindex make the pages.
+local index_terms = nil
+local indexed_in_chapter = {}
+
+function Header(header)
+  if header.level == 1 then indexed_in_chapter = {} end
+  return nil
+end
+
+local function load_index_terms()
+  if index_terms then return index_terms end
+  index_terms = {}
+  local file = io.open("book/index-terms.txt")
+  if not file then return index_terms end
+  for line in file:lines() do
+    if not line:match("^%s*#") and line:match("%S") then
+      local term, others = line:match("^%s*(.-)%s*=%s*(.-)%s*$")
+      term = term or line:match("^%s*(.-)%s*$")
+      local spellings = { term }
+      for other in (others or ""):gmatch("[^,]+") do
+        spellings[#spellings + 1] = other:match("^%s*(.-)%s*$")
+      end
+      for _, spelling in ipairs(spellings) do
+        local words = {}
+        for word in spelling:gmatch("%S+") do words[#words + 1] = word:lower() end
+        index_terms[#index_terms + 1] = { term = term, words = words }
+      end
+    end
+  end
+  -- Longer spellings first, so "layer normalisation" wins over a shorter match.
+  table.sort(index_terms, function(a, b) return #a.words > #b.words end)
+  return index_terms
+end
+
+-- A word as the index compares it: lower case, without the punctuation around it.
+local function bare(text)
+  return text:lower():gsub("^[%(%[\"'‘“]+", ""):gsub("[%)%]%.,;:!%?\"'’”]+$", "")
+          :gsub("’s$", ""):gsub("'s$", "")
+end
+
+-- makeindex sorts bytes: the sort key of "Fréchet" is "Frechet".
+local function index_command(term)
+  local key = term:gsub("é", "e"):gsub("É", "E")
+  if key == term then return "\\index{" .. term .. "}" end
+  return "\\index{" .. key .. "@" .. term .. "}"
+end
+
+local function indexed(inlines)
+  local terms = load_index_terms()
+  local result = pandoc.List()
+  local i = 1
+  while i <= #inlines do
+    local matched = nil
+    if inlines[i].t == "Str" then
+      for _, entry in ipairs(terms) do
+        local j, ok = i, true
+        for k, word in ipairs(entry.words) do
+          if k > 1 then
+            if not (inlines[j + 1] and inlines[j + 1].t == "Space") then ok = false break end
+            j = j + 2
+          end
+          if not (inlines[j] and inlines[j].t == "Str" and bare(inlines[j].text) == word) then
+            ok = false
+            break
+          end
+        end
+        if ok then matched = { last = j, term = entry.term } break end
+      end
+    end
+    if matched then
+      for k = i, matched.last do result:insert(inlines[k]) end
+      if not indexed_in_chapter[matched.term] then
+        indexed_in_chapter[matched.term] = true
+        result:insert(pandoc.RawInline("latex", index_command(matched.term)))
+      end
+      i = matched.last + 1
+    else
+      result:insert(inlines[i])
+      i = i + 1
+    end
+  end
+  return result
+end
+
 function Para(para)
   if not latex then return para end
-  return pandoc.walk_block(para, {
+  para = pandoc.walk_block(para, {
     Str = function(str)
       if str.text:find("[/%.]%w") and #str.text >= 16 then
         return breakable_word(str, false)
       end
       return str
     end })
+  para.content = indexed(para.content)
+  return para
+end
+
+function Plain(plain)
+  if not latex then return plain end
+  plain.content = indexed(plain.content)
+  return plain
 end
