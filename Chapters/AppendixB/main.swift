@@ -410,13 +410,13 @@ below the paper's, and forty minutes on two cores.
 
 ### Data
 
-MMI-Tiny makes its documents as it needs them. Upstream streams MMC4 (interleaved web
-documents) and LAION's image–text pairs from sharded `webdataset` archives, eight
-loader processes per GPU decoding JPEGs and resizing them to 224² for CLIP and 512²
-for the VAE while the GPU works: at four sequences of up to fifteen images per step, a
-GPU needs sixty images decoded in the time of one step, and a data pipeline that falls
-behind makes every GPU wait. Packing is the same idea as Chapter 8's, with longer
-sequences.
+MMI-Tiny makes its documents as it needs them. Upstream streams MMC4 [@zhu2023mmc4]
+(interleaved web documents) and LAION's image–text pairs [@schuhmann2022laion] from
+sharded `webdataset` archives, eight loader processes per GPU decoding JPEGs and
+resizing them to 224² for CLIP and 512² for the VAE while the GPU works: at four
+sequences of up to fifteen images per step, a GPU needs sixty images decoded in the time
+of one step, and a data pipeline that falls behind makes every GPU wait. Packing is the
+same idea as Chapter 8's, with longer sequences.
 
 ### From the twin to many GPUs
 

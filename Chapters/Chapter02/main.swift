@@ -183,10 +183,10 @@ show("convolution, stride 2, padding 1,", agreement(
 
 ## Normalisation
 
-Three more kinds of layer complete the set the later chapters need; this section and
-the next two define them once, for the whole book. *Layer normalisation* rescales each
-vector $x \in \mathbb{R}^C$ to mean 0 and variance 1 across its channels, then applies
-a learned gain $g$ and bias $b$:
+Three more kinds of layer complete the set the later chapters need; this section and the
+next two define them once, for the whole book. *Layer normalisation* [@ba2016layernorm]
+rescales each vector $x \in \mathbb{R}^C$ to mean 0 and variance 1 across its channels,
+then applies a learned gain $g$ and bias $b$:
 
 $$\mathrm{LayerNorm}(x) = g \odot \frac{x - \mu}{\sqrt{\sigma^2 + \epsilon}} + b,
 \qquad \mu = \frac{1}{C}\sum_{c} x_c,\quad
@@ -199,15 +199,15 @@ it is three lines, and its gradient comes for free:
 @code(layernorm)
 
 Two variants appear later. LLaMA's *RMS normalisation* (Chapter 6) skips the mean and
-the bias, dividing by the root mean square alone,
-$\mathrm{RMSNorm}(x) = g \odot x / \sqrt{\tfrac{1}{C}\sum_c x_c^2 + \epsilon}$. What
-keeps training stable is the rescaling; a shift of the mean can be absorbed by the
-next linear map, so dropping it costs little and saves one reduction per vector.
-*Group normalisation* (Chapter 7's U-Net) works on images [B, C, H, W]: it splits the
-C channels into G groups and normalises each group over its channels *and* all its
-pixels together, as layer normalisation does over one vector, then applies a gain and
-bias per channel. Unlike batch normalisation it never mixes different images of a
-batch, so it behaves the same at any batch size.
+the bias, dividing by the root mean square alone, $\mathrm{RMSNorm}(x) = g \odot x /
+\sqrt{\tfrac{1}{C}\sum_c x_c^2 + \epsilon}$. What keeps training stable is the
+rescaling; a shift of the mean can be absorbed by the next linear map, so dropping it
+costs little and saves one reduction per vector. *Group normalisation*
+[@wu2018groupnorm] (Chapter 7's U-Net) works on images [B, C, H, W]: it splits the C
+channels into G groups and normalises each group over its channels *and* all its pixels
+together, as layer normalisation does over one vector, then applies a gain and bias per
+channel. Unlike batch normalisation it never mixes different images of a batch, so it
+behaves the same at any batch size.
 
 ## Activations
 

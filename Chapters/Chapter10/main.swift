@@ -234,9 +234,9 @@ segmentation-to-image on ADE20k by the mIoU a segmenter reads back from the gene
 images. Our world has one true answer to each question and one true caption for each
 scene, so the metrics simplify, but we write them as defined.
 
-**VQA accuracy.** Answers are normalised first (lower case, no punctuation, number
-words as digits, no articles). With ten human answers $h_1, \dots, h_{10}$, an answer
-$a$ scores
+**VQA accuracy** [@antol2015vqa]. Answers are normalised first (lower case, no
+punctuation, number words as digits, no articles). With ten human answers $h_1, \dots,
+h_{10}$, an answer $a$ scores
 
 $$\mathrm{Acc}(a) = \frac{1}{10} \sum_{i=1}^{10}
   \min\left(1, \frac{1}{3}\,\left|\{\, j \ne i : h_j = a \,\}\right|\right),$$
