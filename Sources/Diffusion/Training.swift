@@ -45,10 +45,8 @@ public struct DiffusionModel {
     using generator: inout SeededGenerator
   ) -> Tensor {
     let b = x0.shape[0]
-    let timesteps = (0..<b).map { _ in generator.nextInt(below: schedule.steps) }
-    let noise = Tensor.normal(x0.shape, using: &generator)
+    let (timesteps, noise, dropped) = draws(for: x0.shape, using: &generator)
     let noisy = schedule.noised(x0, at: timesteps, noise: noise)  // [B, 3, H, W]
-    let dropped = (0..<b).map { _ in generator.nextUniform() < dropProbability }
     var context = conditions  // [B, S, C]
     if dropped.contains(true) {
       let keep = Tensor(
@@ -59,6 +57,19 @@ public struct DiffusionModel {
     return meanSquaredError(predicted, aim(x0: x0, noise: noise, at: timesteps))
   }
   // MARK: end
+
+  /// The random draws of one training step for images of `shape` ([B, …]), in the
+  /// order `loss` takes them: a timestep per image, the noise, and whether each image's
+  /// condition is dropped. (The PyTorch twin's parity check replays them.)
+  public func draws(
+    for shape: [Int], using generator: inout SeededGenerator
+  ) -> (timesteps: [Int], noise: Tensor, dropped: [Bool]) {
+    let b = shape[0]
+    let timesteps = (0..<b).map { _ in generator.nextInt(below: schedule.steps) }
+    let noise = Tensor.normal(shape, using: &generator)
+    let dropped = (0..<b).map { _ in generator.nextUniform() < dropProbability }
+    return (timesteps, noise, dropped)
+  }
 
   /// What the U-Net should have predicted: ε, x0 or v = a·ε − s·x0 per image.
   func aim(x0: Tensor, noise: Tensor, at timesteps: [Int]) -> Tensor {

@@ -33,14 +33,7 @@ enum ModelCases {
   static func jointLoss(using generator: inout SeededGenerator) -> ParityCase {
     var configuration = InterleavedConfiguration(vocabularySize: 300)
     configuration.conditionDropProbability = 0.5  // so the null condition is used too
-    let model = MMInterleaved(configuration, using: &generator)
-    perturbConstantParameters(model, using: &generator)
-    var record = ParityCase("joint-loss", settings: modelSettings(configuration))
-    record.parameters(of: model)
-    let outputs = recordLoss(model, into: &record, using: &generator)
-    record.backward(from: outputs, using: &generator)
-    record.parameterGradients(of: model)
-    return record
+    return jointLoss("joint-loss", configuration, using: &generator)
   }
 
   /// The joint loss with Chapter 10's ablation switches: dense cross-attention in the
@@ -53,17 +46,26 @@ enum ModelCases {
     narrow.decoderLevels = [1]
     narrow.decoderSynchronizer.levels = 1
     narrow.decoderReadsEarlierImages = false
-    return [("joint-loss-dense", dense), ("joint-loss-one-level-latest", narrow)].map {
-      name, configuration in
-      let model = MMInterleaved(configuration, using: &generator)
-      perturbConstantParameters(model, using: &generator)
-      var record = ParityCase(name, settings: modelSettings(configuration))
-      record.parameters(of: model)
-      let outputs = recordLoss(model, into: &record, using: &generator)
-      record.backward(from: outputs, using: &generator)
-      record.parameterGradients(of: model)
-      return record
-    }
+    return [
+      jointLoss("joint-loss-dense", dense, using: &generator),
+      jointLoss("joint-loss-one-level-latest", narrow, using: &generator),
+    ]
+  }
+
+  /// One joint-loss case: a fresh model of `configuration`, perturbed, its parameters,
+  /// the loss on the parity batch and every parameter's gradient.
+  static func jointLoss(
+    _ name: String, _ configuration: InterleavedConfiguration,
+    using generator: inout SeededGenerator
+  ) -> ParityCase {
+    let model = MMInterleaved(configuration, using: &generator)
+    perturbConstantParameters(model, using: &generator)
+    var record = ParityCase(name, settings: modelSettings(configuration))
+    record.parameters(of: model)
+    let outputs = recordLoss(model, into: &record, using: &generator)
+    record.backward(from: outputs, using: &generator)
+    record.parameterGradients(of: model)
+    return record
   }
 
   /// A checkpoint of MMI-Tiny saved by Chapter 9: the same batch's loss and states.

@@ -144,16 +144,15 @@ func writeScene(_ images: Tensor, to path: String) throws {
 }
 
 extension ParityCase {
-  /// The draws the joint loss takes for `images` conditioned images from a copy of
-  /// `generator`, in its order: timesteps, noise, which conditions are dropped.
+  /// The draws the joint loss takes for `images` conditioned images, replayed from a
+  /// copy of `generator` by the diffusion model's own `draws`.
   mutating func recordDraws(
     images n: Int, model: MMInterleaved, using generator: SeededGenerator
   ) {
     var replay = generator
-    let timesteps = (0..<n).map { _ in replay.nextInt(below: model.schedule.steps) }
-    let noise = Tensor.normal([n, 3, 32, 32], using: &replay)
-    let p = model.configuration.conditionDropProbability
-    let dropped = (0..<n).map { _ in replay.nextUniform() < p }
+    let (timesteps, noise, dropped) = model.diffusion.draws(
+      for: [n, 3, model.configuration.unetSide, model.configuration.unetSide],
+      using: &replay)
     input("timesteps", integers: timesteps, shape: [n])
     input("noise", noise)
     input("dropped", flags: dropped, shape: [n])
