@@ -23,7 +23,7 @@ let package = Package(
     // The library, in chapter order: a module imports only earlier ones.
     .target(name: "CSupport"),
     // The one seam to the operating system (the C library, files).
-    .target(name: "Platform"),
+    .target(name: "Platform", dependencies: ["CSupport"]),
     // BLAS: OpenBLAS on Linux; Accelerate on macOS (untested: see the README).
     .target(
       name: "Autograd",

@@ -125,7 +125,78 @@ read. Most of the
 other rows are memory-bound: permutes, softmax, additions, normalisations, the
 activation. Each ladder below took one of the rows that used to be high.
 
-## Ladder 1: arithmetic the compiler can see
+## Ladder 1: the matrix product
+
+Chapter 1 measured three versions of C = A·B: the textbook loops, the same loops in
+(i, k, j) order, and OpenBLAS. The gap between the second and the third is most of the
+distance from a first engine to a fast one, and it is worth seeing what fills it. Look
+at what the (i, k, j) loop's innermost statement, `cRow[j] += aip * bRow[j]`, asks of
+the processor for each multiply–add: load an element of B, load an element of C,
+store the element of C back. Two floating-point operations per three memory accesses:
+the loop runs at the speed of the first-level cache, whatever the arithmetic units
+could do.
+
+The cure is to keep C in registers. A *register tile* holds a 4 × 8 block of C in four
+8-wide vectors while the whole of k streams past; for each k it loads 8 numbers of B
+and 4 of A and does 32 multiply–adds, sixty-four operations for twelve loads and no
+stores. Two more things make the loads cheap. *Packing* copies the panel of B and the
+strip of A that a tile reads into small arrays laid out in exactly the order the tile
+reads them, so every load is the next address. *Blocking* cuts k into depths of 256,
+so that a packed panel of B (256 × 8 numbers, 8 KiB) stays in the first-level cache
+while every strip of A passes it, and a block of 64 rows of A (64 KiB) stays in the
+second. That is the structure of every tuned product since @goto2008anatomy:
+
+@code(matmul-tiled)
+*/
+let side = 512  // the size the peak was measured at
+let leftMatrix = Tensor.normal([side, side], using: &chapter.generator)  // [n, n]
+let rightMatrix = Tensor.normal([side, side], using: &chapter.generator)  // [n, n]
+let rungs: [(String, ([Float], [Float], Int, Int, Int) -> [Float])] = [
+  ("textbook loops (i, j, k)", matmulNaive),
+  ("loops in (i, k, j) order", matmulLoopOrder),
+  ("packed, blocked, 4 × 8 register tiles", matmulTiled),
+]
+let blasProduct = matmul(leftMatrix, rightMatrix).data
+let rungsAgree = rungs.allSatisfy { _, multiply in
+  let product = multiply(leftMatrix.data, rightMatrix.data, side, side, side)
+  // Entries are sums of n products of N(0, 1) numbers, about √n in size; adding in
+  // another order moves them by about 1e-5, so 1e-3 is a safe bound.
+  return zip(product, blasProduct).allSatisfy { abs($0 - $1) < 1e-3 }
+}
+show("\(side) × \(side): every rung agrees with BLAS within 1e-3:", rungsAgree)
+let productFLOPs = 2 * Double(side * side * side)
+let rungRates =
+  rungs.map { name, multiply in
+    (
+      name,
+      productFLOPs / bestSeconds(repeats: name.hasPrefix("textbook") ? 1 : repeats) {
+        _ = multiply(leftMatrix.data, rightMatrix.data, side, side, side)
+      }
+    )
+  } + [
+    (
+      "OpenBLAS sgemm",
+      productFLOPs / bestSeconds(repeats: repeats) { _ = matmul(leftMatrix, rightMatrix) }
+    )
+  ]
+showMeasuredTable(
+  ["C = A·B, \(side) × \(side)", "GFLOP/s", "of the peak"],
+  rungRates.map { name, rate in
+    [name, giga(rate), formatted(100 * rate / peak, significantDigits: 2) + " %"]
+  })
+/*:
+The loop order is the largest single step, the register tile the next. What is left
+between our tile and OpenBLAS is mostly the instruction set. Swift compiles for the
+baseline x86-64 processor unless told otherwise, and that processor has four-wide
+vectors and no *fused* multiply–add: each `SIMD8` operation in the tile becomes two
+instructions, and the multiply and the add are two more. OpenBLAS looks at the
+processor when it starts and runs kernels written for it: eight-wide (AVX2) or
+sixteen-wide (AVX-512) vectors, with one instruction for `a * b + c`. Compiling the
+whole package for this machine (`-Xswiftc -target-cpu -Xswiftc native`) would let the
+tile use them, at the price of a binary that runs only on machines as new as this one;
+the book keeps the portable build and sends its products to BLAS.
+
+## Ladder 2: arithmetic the compiler can see
 
 Chapter 1's `+` computed its output with a loop over broadcast rows, the arithmetic
 passed in as a closure, `{ $0 + $1 }`. When Chapter 7's U-Net arrived, that loop was
@@ -201,7 +272,7 @@ yardstick is the bandwidth at work), several times faster than the closure. The 
 change sped up every broadcast operation: a bias added to each channel, a time
 embedding added to each pixel, a mask added to attention scores.
 
-## Ladder 2: convolution
+## Ladder 3: convolution
 
 Chapter 2 wrote convolution three ways: six nested loops, *im2col* (unfold every patch
 into a column, then one matrix product per image), and im2col with its copies made by
@@ -254,7 +325,7 @@ go further: a direct convolution that blocks pixels and channels for the registe
 (what PyTorch's oneDNN does), or Winograd's transform, which trades 2.25 times fewer
 multiplications for extra additions on 3×3 kernels.
 
-## Ladder 3: MMFS, from a chain of operations to one kernel
+## Ladder 4: MMFS, from a chain of operations to one kernel
 
 Chapter 5 wrote MMFS's read from the operations it had: sample every point of every
 level with `bilinearSample`, multiply by the attention weights, sum, with permutes
@@ -407,6 +478,81 @@ still written as one loop (layer and RMS normalisation, the reductions of broadc
 backward, gathers, rotary embeddings), the memory traffic both cores share, and the
 autograd graph itself.
 
+## Memory: what a step holds
+
+Time is one budget; memory is the other, and on a laptop it decides how large a batch
+can be. A training step holds four kinds of numbers. Three belong to the parameters:
+the weights, the gradients backward accumulates for them, and AdamW's two moments, four
+numbers of 4 bytes per parameter for as long as training runs. The fourth kind is the
+*activations*: every tensor the forward pass makes that some backward closure will
+read, alive from the moment it is made until backward has passed the operation that
+saved it. They grow with the batch; the parameters do not.
+*/
+let parameterCount = model.namedParameters.reduce(0) { $0 + $1.tensor.count }
+show(
+  "MMI-Tiny's \(parameterCount) parameters: weights, gradients and two AdamW moments",
+  "take \(megabytes(16 * parameterCount))")
+/*:
+The activations we measure rather than count. Linux keeps a *high-water mark* of each
+process's resident memory, and lets a process set it back to its current size; the C
+allocator is asked first to hand the memory it keeps for reuse back to the system
+(`resetPeakResidentMemory`). The mark's rise over one training step is then what the
+step needed above what was already there. The engine also counts every byte of tensor
+storage it makes: the step's *traffic*, most of which dies soon after it is born. Both,
+for batches of 2, 4 and 8 of the benchmark's sequences:
+*/
+/// The first `count` sequences of the benchmark batch, with their images (two each).
+@MainActor func benchmarkBatch(sequences count: Int) -> InterleavedBatch {
+  InterleavedBatch(
+    sequences: Array(batch.sequences.prefix(count)),
+    images: batch.images.sliced(axis: 0, 0..<(2 * count)))  // [2·count, 3, 32, 32]
+}
+let memoryRows = [2, 4, 8].map { count in
+  let smaller = benchmarkBatch(sequences: count)
+  var draws = SeededGenerator(seed: 15)
+  resetPeakResidentMemory()
+  let before = residentMegabytes()
+  let traffic = TensorAllocations.measure {
+    model.loss(smaller, using: &draws).total.backward()
+  }
+  let peakRise = peakResidentMegabytes() - before
+  model.zeroGrad()
+  return (count, peakRise, traffic)
+}
+showMeasuredTable(
+  ["sequences", "peak rise over the step", "tensor storage made (traffic)"],
+  memoryRows.map { count, rise, traffic in
+    ["\(count)", "\(Int(rise.rounded())) MB", megabytes(traffic)]
+  })
+let perSequence = (memoryRows[2].1 - memoryRows[0].1) / 6  // MB per sequence
+let fixedPart = memoryRows[0].1 - 2 * perSequence  // MB at zero sequences
+showMeasurement(
+  "the rise as a straight line", "\(formatted(fixedPart, significantDigits: 2)) MB + "
+    + "\(formatted(perSequence, significantDigits: 2)) MB per sequence")
+show("the gradients alone take \(megabytes(4 * parameterCount))")
+let stateMegabytes = Double(16 * parameterCount) / 1_048_576
+showMeasurement(
+  "activations of 8 sequences against the parameters' state",
+  times(8 * perSequence / stateMegabytes))
+/*:
+The rise is close to a straight line in the batch: a part that does not grow, about the
+size of the gradients (made during backward), and a part per sequence, the activations
+of one sequence and its two images, which at the benchmark's eight sequences outweighs
+all the parameters' state many times over. The traffic is only about twice the peak:
+most of what the forward pass makes is kept for backward. The allocator matters all the
+same. The engine asks glibc's malloc to keep freed blocks up to 32 MiB for reuse rather
+than return them to the system at once, so the next step's tensors land in pages that
+are already mapped instead of fresh ones the system must find and fill with zeros.
+
+Three things would shrink the peak, each with a price. Smaller batches with gradients
+accumulated over several of them: the same update for a fraction of the activations,
+at more steps' overhead. *Activation checkpointing*: keep only each block's input and
+recompute its inside during backward, about a third more arithmetic (Appendix B does
+the sums for the paper's model). Operations that overwrite their input: our engine has
+none, because an in-place operation must prove that no backward closure still needs
+what it overwrites, and a graph with no aliasing is one less thing for a reader to
+check.
+
 ## Against PyTorch
 
 `../shared/peer` holds the same model written in PyTorch, the way a PyTorch user would
@@ -437,6 +583,9 @@ for the whole step; those three are what stand between us and it, largest first.
   memory-bound.
 - The engine profiles itself: each operation is charged the time since the previous
   tensor was made, each backward closure is timed.
+- A matrix product is fast when C stays in registers and A and B arrive in the order
+  they are used: loop order, register tiles, packing, blocking for the caches. The last
+  factor is the instruction set, which a portable build leaves to BLAS.
 - Let the compiler see the arithmetic: an operation named by a type is specialised and
   vectorised; passed as a closure into another function's loop it is a call per
   element.
@@ -446,6 +595,9 @@ for the whole step; those three are what stand between us and it, largest first.
 - Split independent work (images, rows, sequences, element ranges) over the cores with
   a spinning pool; keep results deterministic for a given worker count; Amdahl's law
   tells what the rest costs.
+- Memory is the weights, gradients and optimiser moments (16 bytes a parameter) plus
+  the activations, which grow with the batch and soon dominate; measure the peak, do
+  not guess it.
 
 ## Questions
 
@@ -471,6 +623,16 @@ for the whole step; those three are what stand between us and it, largest first.
     a convolution's kernel gradient. Why?
 12. A step speeds up 1.4× on two workers. What share of it behaves as perfectly
     split, by Amdahl's law?
+13. For each k, the 4 × 8 register tile loads 12 numbers and does 64 operations. How
+    many loads and stores per operation does the (i, k, j) loop need, and why does
+    that decide its speed?
+14. Why does packing copy B's panels once per block rather than let the tile read B
+    where it lies?
+15. A 6 × 16 tile would do 192 operations per 22 loads. Why do tuned kernels not make
+    the tile larger still?
+16. The step's peak rise is a straight line: a fixed part plus a part per sequence.
+    How much memory would a batch of 32 sequences need, and what would you change to
+    train on it with half of that?
 
 ## Exercises
 
@@ -497,4 +659,12 @@ gradient-check it, show that a wrong backward is caught, and measure the U-Net's
 condition attention and the decoder's self-attention before and after. What to
 expect: the permutes and the scale and mask passes disappear from the profile, and
 the softmax rows stay in cache between the two products.
+
+**Project: a product for this machine.** Build the appendix with
+`swift run -c release -Xswiftc -target-cpu -Xswiftc native AppendixA` (in its own
+`--scratch-path`, so the portable build stays as it is) and compare the ladder with
+the portable one. Then shape the tile for the wider registers: 6 × 16 with `SIMD16`,
+or 8 × 8, with `blockRows` and `blockDepth` chosen so that the packed panels still fit
+the caches (`lscpu` prints their sizes). Keep `matmulTiled`'s tests passing, and
+find out how close to OpenBLAS a hundred lines of Swift can come.
 */

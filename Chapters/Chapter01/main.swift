@@ -178,9 +178,10 @@ The values live in one contiguous `[Float]` in *row-major* order: the last axis
 varies fastest. A tensor of shape [2, 3] stores row 0, then row 1, and element
 (i, j) is at index 3i + j. Contiguous storage keeps the inner loops simple and hands
 BLAS exactly the layout it wants. The price is that a transpose moves data; we will
-see how to avoid most transposes by telling BLAS instead. (`TensorAllocations` only
-counts the bytes created, so that benchmarks can report the memory a layer costs;
-`OperationProfile`, in the initialiser below, charges time to operations: Appendix A.)
+see how to avoid most transposes by telling BLAS instead. (Two lines in the
+initialisers above are for measuring, not computing: `TensorAllocations` counts the
+bytes created, so that benchmarks can report the memory a layer costs, and
+`OperationProfile` charges time to operations; Appendix A uses both.)
 */
 let table = Tensor([[1, 2, 3], [4, 5, 6]])
 show("shape", table.shape, "storage", table.data)
@@ -376,41 +377,13 @@ C[i, j] = Σₖ A[i, k]·B[k, j]. Written that way the innermost loop walks down
 column of B, jumping a whole row in memory at each step. Swapping the two inner
 loops (i, k, j) makes every inner access contiguous, which the compiler turns into
 vector instructions. The next rung is a tuned library: OpenBLAS's `cblas_sgemm`
-blocks the matrices for every cache level and uses hand-written vector kernels.
-*/
-/// C = A·B with the textbook loop order: the inner loop strides through B's columns.
-func matmulNaive(_ a: [Float], _ b: [Float], n: Int) -> [Float] {
-  var c = [Float](repeating: 0, count: n * n)
-  for i in 0..<n {
-    for j in 0..<n {
-      var total: Float = 0
-      for k in 0..<n { total += a[i * n + k] * b[k * n + j] }
-      c[i * n + j] = total
-    }
-  }
-  return c
-}
+blocks the matrices for every cache level and uses hand-written vector kernels
+(Appendix A climbs the rungs in between).
 
-/// The same product with the loops in (i, k, j) order: every inner access is
-/// contiguous, and the compiler vectorises it.
-func matmulLoopOrder(_ a: [Float], _ b: [Float], n: Int) -> [Float] {
-  var c = [Float](repeating: 0, count: n * n)
-  a.withUnsafeBufferPointer { a in
-    b.withUnsafeBufferPointer { b in
-      c.withUnsafeMutableBufferPointer { c in
-        for i in 0..<n {
-          let cRow = c.baseAddress! + i * n  // row i of C
-          for k in 0..<n {
-            let aik = a[i * n + k], bRow = b.baseAddress! + k * n  // row k of B
-            for j in 0..<n { cRow[j] += aik * bRow[j] }
-          }
-        }
-      }
-    }
-  }
-  return c
-}
-/*:
+@code(matmul-naive)
+
+@code(matmul-loop-order)
+
 > **Swift sidebar: unsafe buffer pointers.** `withUnsafeBufferPointer` lends a
 > closure a raw view of an array's storage: indexing it skips Swift's bounds checks
 > and copy-on-write checks, which would otherwise sit in the innermost loop. The
@@ -425,8 +398,8 @@ let n = chapter.size(quick: 256, full: 512)
 let left = Tensor.normal([n, n], using: &chapter.generator)
 let right = Tensor.normal([n, n], using: &chapter.generator)
 let viaBLAS = matmul(left, right)
-let viaLoops = matmulLoopOrder(left.data, right.data, n: n)
-let viaNaive = matmulNaive(left.data, right.data, n: n)
+let viaLoops = matmulLoopOrder(left.data, right.data, m: n, k: n, n: n)
+let viaNaive = matmulNaive(left.data, right.data, m: n, k: n, n: n)
 // Entries are sums of n products of N(0, 1) values, of size about √n = 16; Float32
 // rounding in a different order moves them by about 1e-5, so 1e-3 is a safe bound.
 let gap = zip(viaBLAS.data, viaLoops).map { abs($0 - $1) }.max()!
@@ -436,10 +409,10 @@ show("\(n)×\(n) product: loops and naive loops agree with BLAS within 1e-3:",
 
 let flops = 2 * Double(n * n * n)
 let naiveSeconds = bestSeconds(repeats: 2) {
-  _ = matmulNaive(left.data, right.data, n: n)
+  _ = matmulNaive(left.data, right.data, m: n, k: n, n: n)
 }
 let loopSeconds = bestSeconds(repeats: 3) {
-  _ = matmulLoopOrder(left.data, right.data, n: n)
+  _ = matmulLoopOrder(left.data, right.data, m: n, k: n, n: n)
 }
 let blasSeconds = bestSeconds(repeats: 5) { _ = matmul(left, right) }
 for (name, seconds) in [("naive i-j-k loops", naiveSeconds),
@@ -465,8 +438,8 @@ backward moves the gradient back with the inverse permutation:
 
 A classifier's scores (logits) become probabilities through the softmax,
 $$\mathrm{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}.$$
-Computed literally it overflows: e¹⁰⁰⁰ is infinite in Float32 (anything above
-e^88.7 is), and ∞/∞ is not a number.
+Computed literally it overflows: $e^{1000}$ is infinite in Float32 (anything above
+$e^{88.7}$ is), and ∞/∞ is not a number.
 */
 let logits = Tensor([1000, 1001, 1002])
 let literal = logits.data.map { expf($0) }
@@ -475,7 +448,7 @@ show("literal softmax of [1000, 1001, 1002]:", Tensor(literal.map { $0 / literal
 show("stable softmax:                      ", logits.softmax())
 /*:
 Subtracting the largest logit first changes nothing mathematically (the factor
-e^(−max) cancels) and makes every exponent ≤ 0:
+$e^{-\max_j x_j}$ cancels) and makes every exponent ≤ 0:
 
 @code(softmax)
 

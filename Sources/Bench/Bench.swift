@@ -158,6 +158,37 @@ struct Bench: ParsableCommand {
     print(
       "  (ratio = raw sgemm time / our time; forward+backward is compared with the"
         + " same\n   three sgemm calls, transposes included, on preallocated outputs)\n")
+    ladderBench()
+  }
+
+  /// Appendix A's hand-written products against sgemm on one square size.
+  func ladderBench() {
+    let n = quick ? 256 : 512
+    var generator = SeededGenerator(seed: 3)
+    let a = Tensor.normal([n, n], using: &generator).data
+    let b = Tensor.normal([n, n], using: &generator).data
+    var c = [Float](repeating: 0, count: n * n)
+    let flops = 2 * Double(n * n * n)
+    let blas = bestSeconds(repeats: repeats) { sgemm(false, false, n, n, n, a, b, &c) }
+    print("The hand-written ladder (Appendix A), \(n)³: GFLOP/s, share of sgemm's")
+    let rungs: [(String, () -> Void)] = [
+      ("textbook loops (i, j, k)", { _ = matmulNaive(a, b, m: n, k: n, n: n) }),
+      ("loops in (i, k, j) order", { _ = matmulLoopOrder(a, b, m: n, k: n, n: n) }),
+      (
+        "packed, blocked 4 × 8 register tiles",
+        {
+          _ = matmulTiled(a, b, m: n, k: n, n: n)
+        }
+      ),
+    ]
+    for (name, body) in rungs {
+      let seconds = bestSeconds(repeats: name.hasPrefix("textbook") ? 1 : repeats, body)
+      print(
+        "  \(name)".padded(40) + gf(flops / seconds).padded(10, left: true)
+          + formatted(100 * blas / seconds, significantDigits: 2).padded(8, left: true)
+          + " %")
+    }
+    print("  OpenBLAS sgemm".padded(40) + gf(flops / blas).padded(10, left: true) + "\n")
   }
 
   /// A raw row-major sgemm into a preallocated output: the baseline (the bench's sizes

@@ -16,3 +16,11 @@ int mmi_keep_freed_memory(void) {
   return 0;
 #endif
 }
+
+int mmi_return_freed_memory(void) {
+#if defined(__GLIBC__)
+  return malloc_trim(0);
+#else
+  return 0;
+#endif
+}

@@ -8,4 +8,9 @@
 /// Returns 1 if the settings were applied (glibc), 0 otherwise.
 int mmi_keep_freed_memory(void);
 
+/// Returns the memory malloc keeps for reuse to the kernel (glibc's malloc_trim), so
+/// that the resident size counts only what is in use. Returns 1 if memory was
+/// released, 0 otherwise (or not glibc).
+int mmi_return_freed_memory(void);
+
 #endif
