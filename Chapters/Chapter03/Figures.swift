@@ -129,11 +129,11 @@ func pyramidSheet(_ encoder: ImageEncoder, scene: Scene) -> Canvas {
 /// The whole of MMI-Tiny as boxes and arrows, each box tinted by the chapter that
 /// builds it, with the shapes that flow between them. Dashed: MMFS reading the maps.
 func pipelineFigure() -> Canvas {
-  var canvas = Canvas(width: 1400, height: 860)
+  var canvas = Canvas(width: 1470, height: 860)
   func tint(_ k: Int) -> Color { Color.white.mixed(with: Color.palette[k], 0.22) }
   let (encoder, resampler, synchronizer) = (tint(0), tint(1), tint(2))
   let (language, diffusion, whole) = (tint(4), tint(5), tint(3))
-  canvas.label("MMI-Tiny: what flows where", x: 700, y: 12, scale: 3)
+  canvas.label("MMI-Tiny: what flows where", x: 735, y: 12, scale: 3)
   // Band 1: an image becomes 8 visual tokens.
   canvas.box(["image", "3 × 32 × 32"], x: 30, y: 80, width: 190, height: 90)
   canvas.box(["ViT (Ch. 3)", "4 layers, width 64", "→ 64 tokens × 64"],
@@ -151,31 +151,31 @@ func pipelineFigure() -> Canvas {
     canvas.label(line, x: 900, y: 246 + 22 * k, Color.palette[2].mixed(with: .black, 0.3))
   }
   let mmfs = Color.palette[2]
-  canvas.arrow([(530, 320), (1075, 320), (1075, 470)], mmfs, dashed: true)
+  canvas.arrow([(530, 320), (1100, 320), (1100, 470)], mmfs, dashed: true)
   canvas.arrow([(555, 320), (555, 730), (610, 730)], mmfs, dashed: true)
   // Band 3: text and visual tokens in one sequence, read by the decoder.
   canvas.box(["text", "\"a red circle\""], x: 30, y: 480, width: 190, height: 90)
   canvas.box(["tokenizer (Ch. 6)", "BPE ids → vectors", "× 128"],
              x: 280, y: 465, width: 250, height: 120, background: language)
   canvas.box(["one sequence (Ch. 8)", "<s> text <img> <image>×8", "T × 128"],
-             x: 600, y: 465, width: 310, height: 120, background: whole)
+             x: 600, y: 465, width: 330, height: 120, background: whole)
   canvas.box(["decoder (Ch. 6)", "4 layers, width 128", "MMFS in layers 0, 2"],
-             x: 950, y: 470, width: 250, height: 110, background: language)
-  canvas.box(["next token", "logits over V"], x: 1225, y: 480, width: 165, height: 90)
+             x: 965, y: 470, width: 270, height: 110, background: language)
+  canvas.box(["next token", "logits over V"], x: 1265, y: 480, width: 185, height: 90)
   canvas.arrow([(220, 525), (280, 525)])
   canvas.arrow([(530, 525), (600, 525)])
   canvas.arrow([(735, 185), (735, 465)])
   canvas.label("fill the <image> slots", x: 745, y: 400, centred: false)
-  canvas.arrow([(910, 525), (950, 525)])
-  canvas.arrow([(1200, 525), (1225, 525)])
+  canvas.arrow([(930, 525), (965, 525)])
+  canvas.arrow([(1235, 525), (1265, 525)])
   // Band 4: the decoder's states condition the U-Net, which draws the next image.
   canvas.box(["condition (Ch. 8)", "states up to <img>,", "reversed → 8 × 128"],
-             x: 950, y: 700, width: 250, height: 120, background: whole)
+             x: 965, y: 700, width: 270, height: 120, background: whole)
   canvas.box(["U-Net (Ch. 7)", "32², 16², 8² levels", "MMFS at every skip"],
              x: 610, y: 700, width: 300, height: 120, background: diffusion)
   canvas.box(["next image", "3 × 32 × 32"], x: 280, y: 715, width: 190, height: 90)
-  canvas.arrow([(1075, 580), (1075, 700)])
-  canvas.arrow([(950, 760), (910, 760)])
+  canvas.arrow([(1100, 580), (1100, 700)])
+  canvas.arrow([(965, 760), (910, 760)])
   canvas.arrow([(610, 790), (470, 790)])
   canvas.label("DDIM", x: 540, y: 800, .grey)
   return canvas

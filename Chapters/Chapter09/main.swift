@@ -20,7 +20,7 @@ reading first, then drawing from a layout, then drawing from words.
 minute and needs what Chapters 2, 3 and 6 save in their quick size (it names the
 command if something is missing). It takes a few steps of each stage, so its scores are
 those of an untrained model, printed beside their baselines all the same. `--full`
-(with `--threads 2`, as `make demo` runs it) trains for about forty minutes and
+(with `--threads 2`, as `make demo` runs it) trains for thirty to forty-five minutes and
 records its results for the book; Ctrl-C saves a checkpoint, and `--resume`
 continues the run exactly where it stopped.
 */
@@ -258,8 +258,8 @@ show("gates tanh(α):", readModel.gateOpenings.map { formatted($0) },
 try watchChart(watch).save(to: chapter.figurePath("mmfs"))
 /*:
 ![The two decoder Synchronizers during the run: their gates tanh(α) (zero at the
-start) and the share of attention they give their null slots.](Figures/ch09-mmfs.png)
-{width=75%}
+start) and the share of attention they give their null
+slots.](Figures/ch09-mmfs.png){width=75%}
 
 ### What it reads
 

@@ -165,6 +165,13 @@ struct Build: ParsableCommand {
     if let first = parts.firstIndex(where: { $0.contains("Appendix") }) {
       parts.insert(appendices, at: first)
     }
+    // Print numbers the front matter (contents, preface, the teacher's guide) in roman
+    // numerals, as books do, and the chapters from an arabic 1 (book/latex/header.tex
+    // starts the roman count).
+    let mainMatter = "book/build/mainmatter.md"
+    try "```{=latex}\n\\cleardoublepage\n\\pagenumbering{arabic}\n```\n".write(
+      toFile: mainMatter, atomically: true, encoding: .utf8)
+    parts.insert(mainMatter, at: 0)
     // The references, then (in print) the index of book/index-terms.txt's terms.
     let back = ["book/references.md", "book/index.md"]
     let reader = BookFormats(

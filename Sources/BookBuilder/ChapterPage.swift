@@ -65,11 +65,28 @@ struct ChapterPage {
       let kind = lines[start].isMarkdown
       var end = start
       while end < lines.count && lines[end].isMarkdown == kind { end += 1 }
-      let text = lines[start..<end].map(\.text).joined(separator: "\n")
+      let run = lines[start..<end].map(\.text)
+      let text = kind ? separatingTables(run) : run.joined(separator: "\n")
       blocks.append(kind ? literalTags(text) : "```{.output}\n" + text + "\n```")
       start = end
     }
     return blocks
+  }
+
+  /// Markdown lines joined, with a blank line before every table but the first: two
+  /// tables printed one after the other would otherwise be read as one (the second's
+  /// header a row of the first).
+  func separatingTables(_ lines: [String]) -> String {
+    var joined: [String] = []
+    for (index, line) in lines.enumerated() {
+      let next = index + 1 < lines.count ? lines[index + 1] : ""
+      let startsTable = line.hasPrefix("|") && next.hasPrefix("|-")
+      if startsTable && index > 0 && !lines[index - 1].trimmed.isEmpty {
+        joined.append("")
+      }
+      joined.append(line)
+    }
+    return joined.joined(separator: "\n")
   }
 
   /// Prose with `@code(name)` lines replaced by the named region of library code.

@@ -51,7 +51,12 @@ extension Canvas {
     _ images: [[Float]], width: Int, height: Int, columns: Int, zoom: Int,
     captions: [String] = [], title: String? = nil, rowLabels: [String] = []
   ) -> Canvas {
-    let captionHeight = captions.isEmpty ? 0 : 22
+    // A caption wider than its image wraps at spaces onto more lines, so that it
+    // never runs into its neighbours' captions.
+    let charactersPerLine = max((width * zoom + 10) / ((PixelFont.width + 1) * 2), 1)
+    let captionLines = captions.map { wrap($0, to: charactersPerLine) }
+    let lineCount = captionLines.map(\.count).max() ?? 0
+    let captionHeight = captions.isEmpty ? 0 : 22 + 18 * max(lineCount - 1, 0)
     let cellWidth = width * zoom + 12, cellHeight = height * zoom + 12 + captionHeight
     let rows = (images.count + columns - 1) / columns
     let top = title == nil ? 6 : 50
@@ -71,10 +76,11 @@ extension Canvas {
         x: x - 1, y: y - 1, width: width * zoom + 2, height: height * zoom + 2, .grey)
       canvas.paste(rgb: image, width: width, height: height, x: x, y: y, zoom: zoom)
       if i < captions.count {
-        let caption = captions[i]
-        canvas.text(
-          caption, x: x + (width * zoom - textWidth(caption)) / 2,
-          y: y + height * zoom + 6)
+        for (line, caption) in captionLines[i].enumerated() {
+          canvas.text(
+            caption, x: x + (width * zoom - textWidth(caption)) / 2,
+            y: y + height * zoom + 6 + 18 * line)
+        }
       }
     }
     return canvas

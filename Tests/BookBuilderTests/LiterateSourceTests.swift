@@ -86,6 +86,18 @@ struct LiterateSourceTests {
     #expect(markdown.contains("```{.output}\nbefore\n```\n\n| a |\n|---|"))
   }
 
+  /// Two tables printed one after the other stay two tables (a blank line between).
+  @Test func consecutiveTablesAreSeparated() throws {
+    let source = try LiterateSource(chapter)
+    let table =
+      "\u{1E}7\u{1F}\u{1D}| a |\n\u{1E}7\u{1F}\u{1D}|---|\n\u{1E}7\u{1F}\u{1D}| 1 |\n"
+    var page = try ChapterPage(source: source, transcript: table + table, chapter: "Test")
+    var regions = Regions()
+    try regions.scan("// MARK: book:sample\nlet y = 2\n// MARK: end\n", file: "A.swift")
+    let markdown = try page.markdown(regions: regions)
+    #expect(markdown.contains("| a |\n|---|\n| 1 |\n\n| a |\n|---|\n| 1 |"))
+  }
+
   @Test func rejectsOutputFromInsideADeclaration() throws {
     let source = try LiterateSource(chapter)
     #expect(throws: BookError.self) {
@@ -227,7 +239,8 @@ struct FormatChecksTests {
   }
 
   @Test func aLinkToNowhereOrAFileBesideThePageFailsTheHTML() throws {
-    let good = ##"<a href="#intro">x</a><h1 id="intro">I</h1><math></math>"##
+    let good =
+      ##"<a href="#intro">x</a><h1 id="intro">I</h1><math></math>"##
       + ##"<img src="data:image/png;base64,AAAA">"##
     try BookFormats.checkHTML(good)
     #expect(throws: BookError.self) {

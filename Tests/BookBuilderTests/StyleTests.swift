@@ -15,8 +15,10 @@ struct HouseStyle {
         FileManager.default.enumerator(atPath: base.path)?
         .compactMap { $0 as? String }.filter { $0.hasSuffix(".swift") } ?? []
       return try files.map { file in
-        ("\(folder)/\(file)",
-         try String(contentsOf: base.appendingPathComponent(file), encoding: .utf8))
+        (
+          "\(folder)/\(file)",
+          try String(contentsOf: base.appendingPathComponent(file), encoding: .utf8)
+        )
       }
     }
   }
@@ -58,6 +60,26 @@ struct HouseStyle {
       }
     }
     #expect(found.isEmpty, "\(found.joined(separator: "\n"))")
+  }
+
+  /// A figure's attributes (`{width=75%}`) must follow its image directly: on a line
+  /// of their own, pandoc reads them as text, and the image loses its caption and
+  /// figure number (a line ending in `\` inside a Swift string continues the line).
+  @Test func figureAttributesFollowTheirImage() throws {
+    var found: [String] = []
+    for (path, text) in try swiftFiles() where path.hasPrefix("Chapters/") {
+      let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+      for (number, line) in lines.enumerated() where number > 0 {
+        let trimmed = line.trimmingCharacters(in: .whitespaces)
+        let attribute = ["{width=", "{height=", "{#fig"].contains {
+          trimmed.hasPrefix($0)
+        }
+        if attribute && !lines[number - 1].hasSuffix("\\") {
+          found.append("\(path):\(number + 1): \(trimmed)")
+        }
+      }
+    }
+    #expect(found.isEmpty, "join the attributes to the image: \(found)")
   }
 
   /// The C library comes through one seam, Sources/Platform; no other file imports it.

@@ -1,8 +1,7 @@
+import Platform
 import Testing
 
 @testable import Notebook
-
-import Platform
 
 @Suite("Figures and files")
 struct FigureTests {
@@ -54,6 +53,21 @@ struct FigureTests {
     canvas.text("Hi", x: 1, y: 1)
     #expect(canvas.pixels.contains(0))  // some black pixels
     #expect(Canvas.textWidth("Hi") == 22)
+  }
+
+  @Test func longCaptionsWrapInsteadOfRunningIntoTheirNeighbours() {
+    let images = [[Float]](repeating: [Float](repeating: 0.5, count: 8 * 8 * 3), count: 2)
+    let short = Canvas.imageSheet(
+      images, width: 8, height: 8, columns: 2, zoom: 8, captions: ["red", "blue"])
+    let long = Canvas.imageSheet(
+      images, width: 8, height: 8, columns: 2, zoom: 8,
+      captions: ["a big red circle", "a small blue square"])
+    #expect(long.width == short.width)  // the cells keep their width…
+    #expect(long.height > short.height)  // …and the captions take more lines
+    // Nothing is drawn in the gap between the two cells' captions.
+    let gap = 6 + 8 * 8 + 6  // halfway between the two images
+    let captionRows = (6 + 8 * 8 + 6)..<long.height
+    #expect(captionRows.allSatisfy { long.color(x: gap, y: $0) == .white })
   }
 
   @Test func drawingOffTheCanvasIsClipped() {

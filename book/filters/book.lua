@@ -58,6 +58,19 @@ function Str(str)
   return str
 end
 
+-- A number and its per-cent sign stay on one line ("21 %" never ends a line at "21"):
+-- the space between them becomes a non-breaking one, in every format.
+function Inlines(inlines)
+  for i = 2, #inlines - 1 do
+    local before, after = inlines[i - 1], inlines[i + 1]
+    if inlines[i].t == "Space" and before.t == "Str" and after.t == "Str"
+      and before.text:match("%d$") and after.text:match("^%%") then
+      inlines[i] = pandoc.Str("\u{00A0}")
+    end
+  end
+  return inlines
+end
+
 -- Long names (segmentationToImage, a tensor's dotted path, a file name) may break
 -- after a dot, slash, hyphen or underscore followed by a letter or digit, and, in a
 -- table's narrow columns, before a capital letter that follows a small one.
@@ -96,15 +109,86 @@ end
 -- In running text, a file's path or a dotted name (Checkpoints/ch09-stage3.safetensors)
 -- may break after its slashes and dots: see Para, at the end.
 
--- The index (print only): each term of book/index-terms.txt gets an \index entry where
--- it first appears in a chapter's running text (so the index points to the chapters
--- that discuss it, not to every mention); imakeidx and makeindex make the pages.
+-- The index: each term of book/index-terms.txt is marked where it first appears in a
+-- chapter's running text (so the index points to the chapters that discuss it, not to
+-- every mention). In print the mark is an \index entry, and imakeidx and makeindex
+-- make the pages; on screen (HTML, EPUB) it is an anchor, and Pandoc, at the end, lists
+-- each term with links to its chapters where book/index.md leaves the div #book-index.
 local index_terms = nil
 local indexed_in_chapter = {}
+local current_chapter = ""
+local index_entries = {}  -- term -> list of { id = anchor, chapter = title }
+local anchors = 0
+
+-- On screen, figures are numbered per chapter as print numbers them (Figure 3.1), and
+-- the appendices are lettered: pandoc's HTML numbering would call them chapters 11
+-- and 12, since only print sees the \appendix marker. After the marker, the filter
+-- numbers the headers itself (A, A.1, A.1.1) and marks them unnumbered for pandoc.
+local chapter_number, in_appendix = 0, false
+local section_numbers = {}  -- the numbers of the open headers, level by level
+local figures_in_chapter = 0
+local chapter_unnumbered = true  -- the preface's figures are Figure 1, 2, … in print
+
+function RawBlock(raw)
+  if raw.format == "latex" and raw.text:match("\\appendix") then
+    in_appendix, chapter_number = true, 0
+  end
+  return nil
+end
+
+local function is_unnumbered(header)
+  return header.classes:includes("unnumbered")
+end
+
+local function label_of(level)
+  local parts = {}
+  for k = 1, level do
+    local n = section_numbers[k] or 0
+    parts[k] = (k == 1 and in_appendix) and string.char(64 + n) or tostring(n)
+  end
+  return table.concat(parts, ".")
+end
 
 function Header(header)
-  if header.level == 1 then indexed_in_chapter = {} end
-  return nil
+  if header.level == 1 then
+    indexed_in_chapter = {}
+    current_chapter = pandoc.utils.stringify(header.content)
+    figures_in_chapter = 0
+    chapter_unnumbered = is_unnumbered(header)
+  end
+  if latex or is_unnumbered(header) then return nil end
+  if header.level == 1 then chapter_number = chapter_number + 1 end
+  section_numbers[header.level] = header.level == 1 and chapter_number
+    or (section_numbers[header.level] or 0) + 1
+  for k = header.level + 1, 6 do section_numbers[k] = 0 end
+  if not in_appendix then return nil end
+  header.content:insert(1, pandoc.Space())
+  header.content:insert(1, pandoc.Span(label_of(header.level),
+    pandoc.Attr("", { "header-section-number" })))
+  header.classes:insert("unnumbered")
+  return header
+end
+
+-- A figure's caption starts with its number, on screen as in print.
+local function numbered_figure(para)
+  local image = para.content[1]
+  if #para.content ~= 1 or image.t ~= "Image" or not image.title:match("^fig:") then
+    return nil
+  end
+  figures_in_chapter = figures_in_chapter + 1
+  local label = "Figure " .. (chapter_unnumbered and "" or label_of(1) .. ".")
+    .. figures_in_chapter .. ":"
+  image.caption:insert(1, pandoc.Space())
+  image.caption:insert(1, pandoc.Str(label))
+  return para
+end
+
+-- A word as the index compares it: without the punctuation around it, and in lower
+-- case unless the term is matched exactly as written.
+local function bare(text, exact)
+  local word = text:gsub("^[%(%[\"'‘“]+", ""):gsub("[%)%]%.,;:!%?\"'’”]+$", "")
+                   :gsub("’s$", ""):gsub("'s$", "")
+  return exact and word or word:lower()
 end
 
 local function load_index_terms()
@@ -121,21 +205,21 @@ local function load_index_terms()
         spellings[#spellings + 1] = other:match("^%s*(.-)%s*$")
       end
       for _, spelling in ipairs(spellings) do
+        -- A spelling with a capital after its first letter (ZeRO, RoPE, KV cache) is a
+        -- name, matched as written: "zero" and "rope" are ordinary words.
+        local exact = spelling:match("^.%S*%u") ~= nil
+          or spelling:match("%s%S*%u") ~= nil
         local words = {}
-        for word in spelling:gmatch("%S+") do words[#words + 1] = word:lower() end
-        index_terms[#index_terms + 1] = { term = term, words = words }
+        for word in spelling:gmatch("%S+") do
+          words[#words + 1] = bare(word, exact)
+        end
+        index_terms[#index_terms + 1] = { term = term, words = words, exact = exact }
       end
     end
   end
   -- Longer spellings first, so "layer normalisation" wins over a shorter match.
   table.sort(index_terms, function(a, b) return #a.words > #b.words end)
   return index_terms
-end
-
--- A word as the index compares it: lower case, without the punctuation around it.
-local function bare(text)
-  return text:lower():gsub("^[%(%[\"'‘“]+", ""):gsub("[%)%]%.,;:!%?\"'’”]+$", "")
-          :gsub("’s$", ""):gsub("'s$", "")
 end
 
 -- makeindex sorts bytes: the sort key of "Fréchet" is "Frechet".
@@ -159,7 +243,8 @@ local function indexed(inlines)
             if not (inlines[j + 1] and inlines[j + 1].t == "Space") then ok = false break end
             j = j + 2
           end
-          if not (inlines[j] and inlines[j].t == "Str" and bare(inlines[j].text) == word) then
+          local here = inlines[j]
+          if not (here and here.t == "Str" and bare(here.text, entry.exact) == word) then
             ok = false
             break
           end
@@ -167,11 +252,26 @@ local function indexed(inlines)
         if ok then matched = { last = j, term = entry.term } break end
       end
     end
+    local here = inlines[i]
+    if not matched and (here.t == "Emph" or here.t == "Strong" or here.t == "Span") then
+      -- A term is often defined in italics: look inside.
+      here.content = indexed(here.content)
+    end
     if matched then
       for k = i, matched.last do result:insert(inlines[k]) end
       if not indexed_in_chapter[matched.term] then
         indexed_in_chapter[matched.term] = true
-        result:insert(pandoc.RawInline("latex", index_command(matched.term)))
+        if latex then
+          result:insert(pandoc.RawInline("latex", index_command(matched.term)))
+        else
+          anchors = anchors + 1
+          local id = "index-" .. anchors
+          -- The anchor goes just before the term's first word.
+          result:insert(#result - (matched.last - i), pandoc.Span({}, pandoc.Attr(id)))
+          local entries = index_entries[matched.term] or {}
+          entries[#entries + 1] = { id = id, chapter = current_chapter }
+          index_entries[matched.term] = entries
+        end
       end
       i = matched.last + 1
     else
@@ -183,7 +283,11 @@ local function indexed(inlines)
 end
 
 function Para(para)
-  if not latex then return para end
+  if not latex then
+    if numbered_figure(para) then return para end
+    para.content = indexed(para.content)
+    return para
+  end
   para = pandoc.walk_block(para, {
     Str = function(str)
       if str.text:find("[/%.]%w") and #str.text >= 16 then
@@ -196,7 +300,39 @@ function Para(para)
 end
 
 function Plain(plain)
-  if not latex then return plain end
   plain.content = indexed(plain.content)
   return plain
+end
+
+-- On screen, the index of terms: each term with links to the chapters that discuss
+-- it, in the place of the div #book-index (print has \printindex there instead).
+function Pandoc(doc)
+  if latex then return doc end
+  local terms = {}
+  for term in pairs(index_entries) do terms[#terms + 1] = term end
+  local function key(term) return term:lower():gsub("é", "e") end
+  table.sort(terms, function(a, b) return key(a) < key(b) end)
+  local items = pandoc.List()
+  for _, term in ipairs(terms) do
+    local line = pandoc.List({ pandoc.Str(term), pandoc.Str(":"), pandoc.Space() })
+    for k, entry in ipairs(index_entries[term]) do
+      if k > 1 then line:extend({ pandoc.Str(";"), pandoc.Space() }) end
+      line:insert(pandoc.Link(entry.chapter, "#" .. entry.id))
+    end
+    items:insert({ pandoc.Plain(line) })
+  end
+  local blocks = pandoc.List()
+  for _, block in ipairs(doc.blocks) do
+    if block.t == "Div" and block.identifier == "book-index" then
+      if #items > 0 then
+        blocks:insert(
+          pandoc.Header(1, "Index", pandoc.Attr("book-index", { "unnumbered" })))
+        blocks:insert(pandoc.BulletList(items))
+      end
+    else
+      blocks:insert(block)
+    end
+  end
+  doc.blocks = blocks
+  return doc
 end
