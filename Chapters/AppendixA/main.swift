@@ -501,14 +501,10 @@ step needed above what was already there. The engine also counts every byte of t
 storage it makes: the step's *traffic*, most of which dies soon after it is born. Both,
 for batches of 2, 4 and 8 of the benchmark's sequences:
 */
-/// The first `count` sequences of the benchmark batch, with their images (two each).
-@MainActor func benchmarkBatch(sequences count: Int) -> InterleavedBatch {
-  InterleavedBatch(
+let memoryRows = [2, 4, 8].map { count in
+  let smaller = InterleavedBatch(  // the first `count` sequences, two images each
     sequences: Array(batch.sequences.prefix(count)),
     images: batch.images.sliced(axis: 0, 0..<(2 * count)))  // [2·count, 3, 32, 32]
-}
-let memoryRows = [2, 4, 8].map { count in
-  let smaller = benchmarkBatch(sequences: count)
   var draws = SeededGenerator(seed: 15)
   resetPeakResidentMemory()
   let before = residentMegabytes()

@@ -116,7 +116,7 @@ end
 -- each term with links to its chapters where book/index.md leaves the div #book-index.
 local index_terms = nil
 local indexed_in_chapter = {}
-local current_chapter = ""
+local current_chapter = { label = "", title = "" }
 local index_entries = {}  -- term -> list of { id = anchor, chapter = title }
 local anchors = 0
 
@@ -152,7 +152,8 @@ end
 function Header(header)
   if header.level == 1 then
     indexed_in_chapter = {}
-    current_chapter = pandoc.utils.stringify(header.content)
+    current_chapter = { label = pandoc.utils.stringify(header.content),
+                        title = pandoc.utils.stringify(header.content) }
     figures_in_chapter = 0
     chapter_unnumbered = is_unnumbered(header)
   end
@@ -161,6 +162,8 @@ function Header(header)
   section_numbers[header.level] = header.level == 1 and chapter_number
     or (section_numbers[header.level] or 0) + 1
   for k = header.level + 1, 6 do section_numbers[k] = 0 end
+  -- The screen index names a chapter by its number, as print gives a page.
+  if header.level == 1 then current_chapter.label = label_of(1) end
   if not in_appendix then return nil end
   header.content:insert(1, pandoc.Space())
   header.content:insert(1, pandoc.Span(label_of(header.level),
@@ -269,7 +272,8 @@ local function indexed(inlines)
           -- The anchor goes just before the term's first word.
           result:insert(#result - (matched.last - i), pandoc.Span({}, pandoc.Attr(id)))
           local entries = index_entries[matched.term] or {}
-          entries[#entries + 1] = { id = id, chapter = current_chapter }
+          entries[#entries + 1] = { id = id, chapter = current_chapter.label,
+                                    title = current_chapter.title }
           index_entries[matched.term] = entries
         end
       end
@@ -316,8 +320,8 @@ function Pandoc(doc)
   for _, term in ipairs(terms) do
     local line = pandoc.List({ pandoc.Str(term), pandoc.Str(":"), pandoc.Space() })
     for k, entry in ipairs(index_entries[term]) do
-      if k > 1 then line:extend({ pandoc.Str(";"), pandoc.Space() }) end
-      line:insert(pandoc.Link(entry.chapter, "#" .. entry.id))
+      if k > 1 then line:extend({ pandoc.Str(","), pandoc.Space() }) end
+      line:insert(pandoc.Link(entry.chapter, "#" .. entry.id, entry.title))
     end
     items:insert({ pandoc.Plain(line) })
   end
