@@ -150,10 +150,12 @@ struct Build: ParsableCommand {
     ]
     // Citations ([@key]) resolve against book/references.bib; the list is printed
     // where book/references.md puts it, after the last appendix.
+    // Swift is coloured by the book's own grammar (book/syntax/swift.xml says why).
     let common = [
       "--from", "markdown", "--toc", "--number-sections",
       "--lua-filter", "book/filters/book.lua", "--resource-path", ".",
       "--citeproc", "--bibliography", "book/references.bib",
+      "--syntax-definition", "book/syntax/swift.xml",
     ]
     // Print numbers the parts after `\appendix` as appendices: A, B, … (a file of its
     // own, before the first appendix, so that no chapter's Markdown depends on which
