@@ -45,7 +45,8 @@ public func matmulLoopOrder(
 // MARK: end
 
 /// The register tile of `matmulTiled`: `tileRows` rows of C by the eight columns of one
-/// `SIMD8<Float>`, held in registers while the whole of k streams past.
+/// `SIMD8<Float>`, held in registers while the whole of k streams past. (`addTile`
+/// writes its four sums out one by one, so a change here must change it too.)
 let tileRows = 4
 /// Rows of A (the block that stays in the second-level cache) and depth of k (a panel
 /// of B of `blockDepth` × 8 stays in the first-level cache) per block.
