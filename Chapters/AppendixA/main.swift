@@ -147,17 +147,16 @@ while every strip of A passes it, and a block of 64 rows of A (64 KiB) stays in 
 second. That is the structure of every tuned product since @goto2008anatomy:
 
 @code(matmul-tiled)
+
+The three hand-written rungs, under the names the table below prints:
+
+@code(matmul-rungs)
 */
 let side = 512  // the size the peak was measured at
 let leftMatrix = Tensor.normal([side, side], using: &chapter.generator)  // [n, n]
 let rightMatrix = Tensor.normal([side, side], using: &chapter.generator)  // [n, n]
-let rungs: [(String, ([Float], [Float], Int, Int, Int) -> [Float])] = [
-  ("textbook loops (i, j, k)", matmulNaive),
-  ("loops in (i, k, j) order", matmulLoopOrder),
-  ("packed, blocked, 4 × 8 register tiles", matmulTiled),
-]
 let blasProduct = matmul(leftMatrix, rightMatrix).data
-let rungsAgree = rungs.allSatisfy { _, multiply in
+let rungsAgree = handWrittenProducts.allSatisfy { _, multiply in
   let product = multiply(leftMatrix.data, rightMatrix.data, side, side, side)
   // Entries are sums of n products of N(0, 1) numbers, about √n in size; adding in
   // another order moves them by about 1e-5, so 1e-3 is a safe bound.
@@ -166,7 +165,7 @@ let rungsAgree = rungs.allSatisfy { _, multiply in
 show("\(side) × \(side): every rung agrees with BLAS within 1e-3:", rungsAgree)
 let productFLOPs = 2 * Double(side * side * side)
 let rungRates =
-  rungs.map { name, multiply in
+  handWrittenProducts.map { name, multiply in
     (
       name,
       productFLOPs / bestSeconds(repeats: name.hasPrefix("textbook") ? 1 : repeats) {

@@ -44,6 +44,20 @@ public func matmulLoopOrder(
 }
 // MARK: end
 
+/// C = A·B from row-major A [m, k] and B [k, n], as each rung computes it.
+public typealias HandWrittenProduct =
+  @Sendable (_ a: [Float], _ b: [Float], _ m: Int, _ k: Int, _ n: Int) -> [Float]
+
+// MARK: book:matmul-rungs
+/// The rungs in the order the book climbs them, with the names the tables print:
+/// Appendix A and the bench measure these, and the tests hold each to BLAS.
+public let handWrittenProducts: [(name: String, multiply: HandWrittenProduct)] = [
+  ("textbook loops (i, j, k)", { matmulNaive($0, $1, m: $2, k: $3, n: $4) }),
+  ("loops in (i, k, j) order", { matmulLoopOrder($0, $1, m: $2, k: $3, n: $4) }),
+  ("packed, blocked, 4 × 8 register tiles", { matmulTiled($0, $1, m: $2, k: $3, n: $4) }),
+]
+// MARK: end
+
 /// The register tile of `matmulTiled`: `tileRows` rows of C by the eight columns of one
 /// `SIMD8<Float>`, held in registers while the whole of k streams past. (`addTile`
 /// writes its four sums out one by one, so a change here must change it too.)

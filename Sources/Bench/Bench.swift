@@ -171,18 +171,10 @@ struct Bench: ParsableCommand {
     let flops = 2 * Double(n * n * n)
     let blas = bestSeconds(repeats: repeats) { sgemm(false, false, n, n, n, a, b, &c) }
     print("The hand-written ladder (Appendix A), \(n)³: GFLOP/s, share of sgemm's")
-    let rungs: [(String, () -> Void)] = [
-      ("textbook loops (i, j, k)", { _ = matmulNaive(a, b, m: n, k: n, n: n) }),
-      ("loops in (i, k, j) order", { _ = matmulLoopOrder(a, b, m: n, k: n, n: n) }),
-      (
-        "packed, blocked 4 × 8 register tiles",
-        {
-          _ = matmulTiled(a, b, m: n, k: n, n: n)
-        }
-      ),
-    ]
-    for (name, body) in rungs {
-      let seconds = bestSeconds(repeats: name.hasPrefix("textbook") ? 1 : repeats, body)
+    for (name, multiply) in handWrittenProducts {
+      let seconds = bestSeconds(repeats: name.hasPrefix("textbook") ? 1 : repeats) {
+        _ = multiply(a, b, n, n, n)
+      }
       print(
         "  \(name)".padded(40) + gf(flops / seconds).padded(10, left: true)
           + formatted(100 * blas / seconds, significantDigits: 2).padded(8, left: true)

@@ -1,5 +1,3 @@
-import CSupport
-
 // The one seam between the book and the operating system. Every other file imports
 // `Platform`, never Glibc or Darwin: the C library (files, clocks, the math functions
 // expf, tanhf, …) comes through here. Tested on Linux (Glibc); on macOS the same names
@@ -11,6 +9,7 @@ import CSupport
 #else
   #error("MM-Interleaved from Scratch needs Glibc (Linux) or Darwin (macOS)")
 #endif
+import CSupport  // the few C helpers Swift cannot reach directly (malloc's settings)
 
 /// Writes to file descriptor 2 (stderr) directly: unbuffered, and no shared C global.
 public func writeToStandardError(_ text: String) {

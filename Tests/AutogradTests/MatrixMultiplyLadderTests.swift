@@ -6,16 +6,8 @@ import Testing
 /// do not fit their tiles and blocks evenly (every edge case of the packing).
 @Suite("Matrix-multiply ladder")
 struct MatrixMultiplyLadderTests {
-  typealias Product = @Sendable ([Float], [Float], Int, Int, Int) -> [Float]
-
-  let rungs: [(String, Product)] = [
-    ("naive", { matmulNaive($0, $1, m: $2, k: $3, n: $4) }),
-    ("loop order", { matmulLoopOrder($0, $1, m: $2, k: $3, n: $4) }),
-    ("tiled", { matmulTiled($0, $1, m: $2, k: $3, n: $4) }),
-  ]
-
   /// The largest difference from BLAS's product of random A [m, k] and B [k, n].
-  func largestGap(_ multiply: Product, m: Int, k: Int, n: Int) -> Float {
+  func largestGap(_ multiply: HandWrittenProduct, m: Int, k: Int, n: Int) -> Float {
     var generator = SeededGenerator(seed: 7)
     let a = Tensor.normal([m, k], using: &generator)
     let b = Tensor.normal([k, n], using: &generator)
@@ -30,7 +22,7 @@ struct MatrixMultiplyLadderTests {
   @Test(arguments: [(1, 1, 1), (3, 5, 7), (70, 300, 19), (64, 256, 16), (9, 513, 33)])
   func everyRungAgreesWithBLAS(shape: (Int, Int, Int)) {
     let (m, k, n) = shape
-    for (name, multiply) in rungs {
+    for (name, multiply) in handWrittenProducts {
       // Entries are sums of k products of N(0, 1) numbers, about √k ≤ 23 in size;
       // another order of addition moves them by ~1e-5.
       let gap = largestGap(multiply, m: m, k: k, n: n)
@@ -40,7 +32,7 @@ struct MatrixMultiplyLadderTests {
 
   @Test func theCheckCatchesAWrongProduct() {
     // The tiled product with its last k block dropped: the comparison must see it.
-    let dropsLastBlock: Product = { a, b, m, k, n in
+    let dropsLastBlock: HandWrittenProduct = { a, b, m, k, n in
       let kept = 256
       let aKept = (0..<m).flatMap { i in a[(i * k)..<(i * k + kept)] }
       return matmulTiled(aKept, Array(b[0..<(kept * n)]), m: m, k: kept, n: n)

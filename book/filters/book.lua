@@ -117,7 +117,7 @@ end
 local index_terms = nil
 local indexed_in_chapter = {}
 local current_chapter = { label = "", title = "" }
-local index_entries = {}  -- term -> list of { id = anchor, chapter = title }
+local index_entries = {}  -- term -> list of { id = anchor, chapter = label, title }
 local anchors = 0
 
 -- On screen, figures are numbered per chapter as print numbers them (Figure 3.1), and
@@ -152,8 +152,8 @@ end
 function Header(header)
   if header.level == 1 then
     indexed_in_chapter = {}
-    current_chapter = { label = pandoc.utils.stringify(header.content),
-                        title = pandoc.utils.stringify(header.content) }
+    local title = pandoc.utils.stringify(header.content)
+    current_chapter = { label = title, title = title }  -- numbered below if it is
     figures_in_chapter = 0
     chapter_unnumbered = is_unnumbered(header)
   end
